@@ -1,0 +1,1 @@
+# cli/local.mk: (to be filled in)

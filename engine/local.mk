@@ -1,0 +1,17 @@
+# engine/local.mk: libtrawl, trawl's C API over Xapian. Built once as a convenience
+# library (linked by the trawl program and the tests, which also reach internal headers)
+# and installed as libtrawl (shared and static) exporting only the trawl_ names.
+
+noinst_LTLIBRARIES += libtrawlcore.la
+libtrawlcore_la_SOURCES = \
+	%reldir%/trawl.h \
+	%reldir%/status.c
+libtrawlcore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
+libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS)
+
+lib_LTLIBRARIES += libtrawl.la
+include_HEADERS += %reldir%/trawl.h
+libtrawl_la_SOURCES =
+nodist_EXTRA_libtrawl_la_SOURCES = %reldir%/dummy.cxx
+libtrawl_la_LIBADD = libtrawlcore.la $(XAPIAN_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
+libtrawl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^trawl_'

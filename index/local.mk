@@ -1,0 +1,1 @@
+# index/local.mk: (to be filled in)

@@ -1,0 +1,1 @@
+# protocol/local.mk: (to be filled in)

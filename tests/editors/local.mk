@@ -1,0 +1,1 @@
+# tests/editors/local.mk: (to be filled in)

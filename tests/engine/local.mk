@@ -1,0 +1,1 @@
+# tests/engine/local.mk: (to be filled in)

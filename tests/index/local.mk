@@ -1,0 +1,1 @@
+# tests/index/local.mk: (to be filled in)

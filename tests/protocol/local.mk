@@ -1,0 +1,1 @@
+# tests/protocol/local.mk: (to be filled in)
