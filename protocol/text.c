@@ -1,0 +1,129 @@
+/*
+ * text.c: UTF-8 and escaping helpers declared in text.h, used by request.c (validating
+ * text commands), response.c (error messages) and format.c (hit fields and highlights).
+ */
+#include "protocol/text.h"
+
+#include <string.h>
+
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is ill-formed
+ * (following the table of well-formed byte sequences in the Unicode standard, 3.9). */
+static size_t seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* no overlong forms */
+        else if (c == 0xED)
+            hi = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F; /* nothing above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < need || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return need;
+}
+
+int text_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = seq_len(p + i, len - i);
+        if (k == 0)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+void text_utf8_repair(struct buf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, start = 0;
+    while (i < len) {
+        size_t k = p[i] < 0x80 ? 1 : seq_len(p + i, len - i);
+        if (k > 0) {
+            i += k;
+            continue;
+        }
+        buf_add(b, s + start, i - start);
+        buf_adds(b, "\xEF\xBF\xBD"); /* U+FFFD */
+        start = ++i;
+    }
+    buf_add(b, s + start, i - start);
+}
+
+void text_escape(struct buf *b, const char *s, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *esc;
+        switch (s[i]) {
+        case '\t': esc = "\\t"; break;
+        case '\r': esc = "\\r"; break;
+        case '\n': esc = "\\n"; break;
+        case '\\': esc = "\\\\"; break;
+        default: continue;
+        }
+        buf_add(b, s + start, i - start);
+        buf_add(b, esc, 2);
+        start = i + 1;
+    }
+    buf_add(b, s + start, len - start);
+}
+
+void text_scrub(struct buf *b, const char *msg, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)msg;
+    size_t len = strlen(msg), used = 0, i = 0;
+    while (i < len) {
+        size_t k = p[i] < 0x80 ? 1 : seq_len(p + i, len - i);
+        size_t out = k ? k : 3; /* an ill-formed byte becomes U+FFFD */
+        if (used + out > max) {
+            buf_adds(b, "...");
+            return;
+        }
+        if (k == 0) {
+            buf_adds(b, "\xEF\xBF\xBD");
+            k = 1;
+        } else if (k == 1 && (p[i] < 0x20 || p[i] == 0x7F)) {
+            buf_addc(b, ' ');
+        } else {
+            buf_add(b, msg + i, k);
+        }
+        used += out;
+        i += k;
+    }
+}
+
+size_t text_chars_before(const char *s, size_t len, size_t byte_offset)
+{
+    if (byte_offset > len)
+        byte_offset = len;
+    size_t n = 0;
+    for (size_t i = 0; i < byte_offset; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}
