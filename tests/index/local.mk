@@ -1,1 +1,17 @@
-# tests/index/local.mk: (to be filled in)
+# tests/index/local.mk: tests of index/ and of `trawl index`: one cmocka program per
+# reader (JSON Lines, plain text, gzip-aware input, directory walk) and shell tests that
+# run the trawl program end to end.
+
+index_tests = \
+	%reldir%/test_source \
+	%reldir%/test_walk
+check_PROGRAMS += $(index_tests)
+TESTS += $(index_tests)
+
+%canon_reldir%_test_source_SOURCES = %reldir%/test_source.c
+%canon_reldir%_test_source_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_source_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_walk_SOURCES = %reldir%/test_walk.c
+%canon_reldir%_test_walk_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_walk_LDADD = $(TEST_LIBS) $(APP_LIBS)
