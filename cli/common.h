@@ -19,6 +19,16 @@ enum {
  * or NULL (with a message on stderr) when no home directory can be found. */
 char *cli_db_path(const char *opt);
 
+/* Shared helpers in cli/common.c. cli_open_db resolves the path as cli_db_path does, opens
+ * the database with trawl_db_open's `flags`, and on failure prints
+ * "trawl: CMD: <cause>" and returns the exit status (EXIT_LOCKED when locked, else
+ * EXIT_FAILED); on success *out is the caller's to trawl_db_close. cli_parse_uint parses a
+ * whole decimal string (no sign, no spaces, no trailing text) into 0..max: 0 on success,
+ * -1 when it is not such a number. */
+struct trawl_db;
+int cli_open_db(const char *cmd, const char *dbopt, unsigned flags, struct trawl_db **out);
+int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
 /* Subcommands: argv[0] is the subcommand's name; each returns an exit status. */
 int cmd_index(int argc, char **argv);   /* cli/cmd_index.c */
 int cmd_search(int argc, char **argv);  /* cli/cmd_search.c */
