@@ -7,4 +7,7 @@ libtrawlapp_la_SOURCES += \
 	%reldir%/jsonl.h %reldir%/jsonl.c \
 	%reldir%/text.h %reldir%/text.c \
 	%reldir%/source.h %reldir%/source.c \
-	%reldir%/walk.h %reldir%/walk.c
+	%reldir%/walk.h %reldir%/walk.c \
+	%reldir%/progress.h %reldir%/progress.c \
+	%reldir%/indexer.h %reldir%/indexer.c \
+	cli/cmd_index.c

@@ -3,10 +3,20 @@
 # run the trawl program end to end.
 
 index_tests = \
+	%reldir%/test_jsonl \
+	%reldir%/test_text \
 	%reldir%/test_source \
 	%reldir%/test_walk
 check_PROGRAMS += $(index_tests)
 TESTS += $(index_tests)
+
+%canon_reldir%_test_jsonl_SOURCES = %reldir%/test_jsonl.c
+%canon_reldir%_test_jsonl_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_jsonl_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_text_SOURCES = %reldir%/test_text.c
+%canon_reldir%_test_text_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_text_LDADD = $(TEST_LIBS) $(APP_LIBS)
 
 %canon_reldir%_test_source_SOURCES = %reldir%/test_source.c
 %canon_reldir%_test_source_CFLAGS = $(TEST_CFLAGS)

@@ -1,0 +1,423 @@
+/*
+ * indexer.c: the indexing loop behind `trawl index` (see indexer.h). It joins the pieces
+ * of index/: source.c reads (and gunzips) each file in chunks, jsonl.c splits JSON Lines
+ * and text.c makes articles of plain-text files, walk.c walks directories; the articles go
+ * to the database through the public API (trawl_db_put, trawl_db_commit) in batches.
+ * Called by cli/cmd_index.c.
+ *
+ * Batches: a commit follows every `batch` articles or `batch_bytes` bytes of records,
+ * whichever comes first, and the end of the run; Xapian makes each commit atomic, so a
+ * crash loses at most the batch in flight and re-running replaces what was kept.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "index/indexer.h"
+#include "index/jsonl.h"
+#include "index/progress.h"
+#include "index/source.h"
+#include "index/text.h"
+#include "index/walk.h"
+
+#define CHUNK_BYTES (256 * 1024)
+#define STDIN_LABEL "<stdin>"
+
+struct indexer {
+    trawl_db *db;           /* borrowed */
+    indexer_options opt;
+    indexer_counts counts;
+    jsonl_reader *reader;
+    char *chunk;            /* CHUNK_BYTES read buffer */
+    uint64_t pending;       /* articles since the last commit */
+    uint64_t pending_bytes; /* their bytes */
+    progress prog;
+    int64_t done_bytes;     /* on-disk bytes of the inputs finished so far */
+    source *cur;            /* the input being read, for the percentage */
+    indexer_format walk_format; /* the format asked for, inside a walk */
+    indexer_result walk_result; /* why a walk was stopped */
+};
+
+static int stopped(const indexer *ix)
+{
+    return ix->opt.stop && *ix->opt.stop;
+}
+
+/* Prints "trawl: index: FILE:LINE: REASON" (or "FILE: REASON" when lineno is 0). */
+static void report(indexer *ix, const char *file, uint64_t lineno, const char *fmt, ...)
+{
+    va_list ap;
+    progress_clear(&ix->prog);
+    if (lineno)
+        fprintf(stderr, "trawl: index: %s:%llu: ", file, (unsigned long long)lineno);
+    else
+        fprintf(stderr, "trawl: index: %s: ", file);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Counts a skipped record or file (already reported). */
+static indexer_result skip(indexer *ix)
+{
+    ix->counts.skipped++;
+    return ix->opt.strict ? INDEXER_STRICT_STOP : INDEXER_OK;
+}
+
+static void show_progress(indexer *ix, int force)
+{
+    int64_t done = ix->done_bytes + (ix->cur ? source_offset(ix->cur) : 0);
+    progress_update(&ix->prog, ix->counts.added + ix->counts.replaced, ix->counts.bytes,
+                    done, ix->opt.total_bytes, force);
+}
+
+static indexer_result commit(indexer *ix)
+{
+    if (ix->pending == 0)
+        return INDEXER_OK;
+    trawl_status st = trawl_db_commit(ix->db);
+    if (st != TRAWL_OK) {
+        progress_clear(&ix->prog);
+        fprintf(stderr, "trawl: index: cannot commit to database '%s': %s\n",
+                trawl_db_path(ix->db), trawl_db_errmsg(ix->db));
+        return INDEXER_DB_ERROR;
+    }
+    ix->pending = 0;
+    ix->pending_bytes = 0;
+    ix->counts.commits++;
+    return INDEXER_OK;
+}
+
+/* Adds or replaces one article (which stays the caller's); commits when a batch is full. */
+static indexer_result store(indexer *ix, const trawl_article *a, const char *file,
+                            uint64_t lineno, size_t bytes)
+{
+    trawl_put_result what = 0;
+    trawl_status st = trawl_db_put(ix->db, a, &what);
+    if (st == TRAWL_EINVAL || st == TRAWL_ETOOLARGE) { /* this article, not the database */
+        report(ix, file, lineno, "%s", trawl_db_errmsg(ix->db));
+        return skip(ix);
+    }
+    if (st != TRAWL_OK) {
+        progress_clear(&ix->prog);
+        fprintf(stderr, "trawl: index: cannot add '%s' to database '%s': %s\n",
+                trawl_article_id(a), trawl_db_path(ix->db), trawl_db_errmsg(ix->db));
+        return INDEXER_DB_ERROR;
+    }
+    if (what == TRAWL_PUT_REPLACED)
+        ix->counts.replaced++;
+    else
+        ix->counts.added++;
+    ix->pending++;
+    ix->pending_bytes += bytes;
+    if (ix->pending >= ix->opt.batch || ix->pending_bytes >= ix->opt.batch_bytes)
+        return commit(ix);
+    return INDEXER_OK;
+}
+
+/* One event of the JSON Lines reader. */
+static indexer_result jsonl_event_do(indexer *ix, const char *file, jsonl_event ev,
+                                     const jsonl_line *line)
+{
+    trawl_article *a = NULL;
+    char *msg = NULL;
+    if (ev == JSONL_TOO_LONG) {
+        report(ix, file, line->lineno, "line over the size limit of %zu bytes",
+               ix->opt.max_record);
+        return skip(ix);
+    }
+    if (ev == JSONL_NOMEM) {
+        report(ix, file, line->lineno, "out of memory reading the line");
+        return skip(ix);
+    }
+    if (jsonl_parse_line(line, &a, &msg) != TRAWL_OK) {
+        report(ix, file, line->lineno, "%s", msg ? msg : "bad record");
+        free(msg);
+        return skip(ix);
+    }
+    indexer_result r = store(ix, a, file, line->lineno, line->len);
+    trawl_article_free(a);
+    return r;
+}
+
+/* Feeds one chunk to the JSON Lines reader and indexes the lines it completes. */
+static indexer_result jsonl_chunk(indexer *ix, const char *file, const char *p, size_t n)
+{
+    jsonl_line line;
+    jsonl_event ev;
+    while ((ev = jsonl_next(ix->reader, &p, &n, &line)) != JSONL_NONE) {
+        indexer_result r = jsonl_event_do(ix, file, ev, &line);
+        if (r == INDEXER_OK && stopped(ix))
+            r = INDEXER_INTERRUPTED;
+        if (r != INDEXER_OK)
+            return r;
+    }
+    return INDEXER_OK;
+}
+
+/* The last line of the input, when it had no LF. */
+static indexer_result jsonl_end(indexer *ix, const char *file)
+{
+    jsonl_line line;
+    jsonl_event ev;
+    while ((ev = jsonl_finish(ix->reader, &line)) != JSONL_NONE) {
+        indexer_result r = jsonl_event_do(ix, file, ev, &line);
+        if (r != INDEXER_OK)
+            return r;
+    }
+    return INDEXER_OK;
+}
+
+/* A read error: an interruption (a signal cut a read short) or a broken input. */
+static indexer_result read_failed(indexer *ix, const char *file, uint64_t lineno, char *msg)
+{
+    if (stopped(ix)) {
+        free(msg);
+        return INDEXER_INTERRUPTED;
+    }
+    report(ix, file, lineno, "%s", msg ? msg : "read error");
+    free(msg);
+    return skip(ix);
+}
+
+/* Reads a JSON Lines input to its end. */
+static indexer_result read_jsonl(indexer *ix, source *s, const char *file)
+{
+    indexer_result r = INDEXER_OK;
+    jsonl_reset(ix->reader);
+    while (r == INDEXER_OK) {
+        char *msg = NULL;
+        ssize_t n = source_read(s, ix->chunk, CHUNK_BYTES, &msg);
+        if (n < 0) {
+            r = read_failed(ix, file, jsonl_lineno(ix->reader), msg);
+            jsonl_reset(ix->reader); /* the partial line is lost with the stream */
+            return r;
+        }
+        if (n == 0)
+            return jsonl_end(ix, file);
+        ix->counts.bytes += (uint64_t)n;
+        r = jsonl_chunk(ix, file, ix->chunk, (size_t)n);
+        show_progress(ix, 0);
+    }
+    return r;
+}
+
+/* Reads a whole input into a new buffer, up to max_record bytes. Returns 0 with
+ * *data (caller frees) and *len; 1 when the input is over the limit; -1 with *msg. */
+static int slurp(indexer *ix, source *s, char **data, size_t *len, char **msg)
+{
+    size_t cap = 0, max = ix->opt.max_record;
+    *data = NULL;
+    *len = 0;
+    for (;;) {
+        if (*len == cap) {
+            if (cap > max) {
+                return 1;
+            }
+            size_t ncap = cap ? cap * 2 : 64 * 1024;
+            if (ncap > max + 1)
+                ncap = max + 1;
+            char *nd = realloc(*data, ncap);
+            if (!nd) {
+                *msg = strdup("out of memory reading the file");
+                return -1;
+            }
+            *data = nd;
+            cap = ncap;
+        }
+        ssize_t n = source_read(s, *data + *len, cap - *len, msg);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return *len > max;
+        *len += (size_t)n;
+        ix->counts.bytes += (uint64_t)n;
+    }
+}
+
+/* Reads a plain-text input and indexes it as one article with the given id. */
+static indexer_result read_text(indexer *ix, source *s, const char *file, const char *id)
+{
+    char *data, *msg = NULL;
+    size_t len;
+    trawl_article *a = NULL;
+    indexer_result r;
+    int rc = slurp(ix, s, &data, &len, &msg);
+    if (rc < 0)
+        r = read_failed(ix, file, 0, msg);
+    else if (rc > 0) {
+        report(ix, file, 0, "file over the size limit of %zu bytes", ix->opt.max_record);
+        r = skip(ix);
+    } else if (text_to_article(id, data, len, &a, &msg) != TRAWL_OK) {
+        report(ix, file, 0, "%s", msg ? msg : "not indexable text");
+        r = skip(ix);
+    } else
+        r = store(ix, a, file, 0, len);
+    free(msg);
+    free(data);
+    trawl_article_free(a);
+    return r;
+}
+
+/* The format a file name implies (.jsonl, .ndjson, .txt, .md, each maybe with .gz), or
+ * INDEXER_FORMAT_AUTO when it implies none. */
+static indexer_format format_of(const char *name)
+{
+    static const struct {
+        const char *ext;
+        indexer_format format;
+    } exts[] = {
+        {".jsonl", INDEXER_FORMAT_JSONL}, {".ndjson", INDEXER_FORMAT_JSONL},
+        {".txt", INDEXER_FORMAT_TEXT},    {".md", INDEXER_FORMAT_TEXT},
+    };
+    size_t n = strlen(name);
+    if (source_is_gz_name(name))
+        n -= 3;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        size_t e = strlen(exts[i].ext);
+        if (n > e && strncmp(name + n - e, exts[i].ext, e) == 0)
+            return exts[i].format;
+    }
+    return INDEXER_FORMAT_AUTO;
+}
+
+/* Indexes one file in a known format; `id` names a plain-text article. */
+static indexer_result index_file(indexer *ix, const char *path, const char *id,
+                                 indexer_format format)
+{
+    const char *file = strcmp(path, "-") == 0 ? STDIN_LABEL : path;
+    source *s = NULL;
+    char *msg = NULL;
+    if (source_open(path, &s, &msg) < 0) {
+        report(ix, file, 0, "%s", msg ? msg : "cannot open");
+        free(msg);
+        return skip(ix);
+    }
+    ix->cur = s;
+    indexer_result r = format == INDEXER_FORMAT_TEXT ? read_text(ix, s, file, id)
+                                                     : read_jsonl(ix, s, file);
+    int64_t size = source_size(s);
+    ix->done_bytes += size > 0 ? size : 0;
+    ix->cur = NULL;
+    source_close(s);
+    show_progress(ix, 0);
+    if (r == INDEXER_OK && stopped(ix))
+        r = INDEXER_INTERRUPTED;
+    return r;
+}
+
+static int walk_file(void *ctx, const char *path, const char *rel, const struct stat *st)
+{
+    indexer *ix = ctx;
+    indexer_format f = ix->walk_format ? ix->walk_format : format_of(rel);
+    (void)st;
+    if (f == INDEXER_FORMAT_AUTO) /* not an article file (an image, a script...) */
+        return 0;
+    ix->walk_result = index_file(ix, path, rel, f);
+    return ix->walk_result != INDEXER_OK;
+}
+
+static int walk_problem(void *ctx, const char *path, const char *reason)
+{
+    indexer *ix = ctx;
+    report(ix, path, 0, "%s", reason);
+    ix->walk_result = skip(ix);
+    if (ix->walk_result == INDEXER_OK && stopped(ix))
+        ix->walk_result = INDEXER_INTERRUPTED;
+    return ix->walk_result != INDEXER_OK;
+}
+
+static indexer_result index_dir(indexer *ix, const char *path)
+{
+    walk_callbacks cb = {walk_file, walk_problem, ix};
+    ix->walk_format = ix->opt.format;
+    ix->walk_result = INDEXER_OK;
+    if (walk_dir(path, &cb) < 0 && ix->walk_result == INDEXER_OK)
+        return INDEXER_NOMEM;
+    return ix->walk_result;
+}
+
+indexer_result indexer_add(indexer *ix, const char *path)
+{
+    struct stat st;
+    if (stopped(ix))
+        return INDEXER_INTERRUPTED;
+    if (strcmp(path, "-") == 0)
+        return index_file(ix, path, NULL, INDEXER_FORMAT_JSONL);
+    if (stat(path, &st) < 0) {
+        report(ix, path, 0, "%s", strerror(errno));
+        return skip(ix);
+    }
+    if (S_ISDIR(st.st_mode))
+        return index_dir(ix, path);
+    indexer_format f = ix->opt.format ? ix->opt.format : format_of(path);
+    if (f == INDEXER_FORMAT_AUTO) {
+        report(ix, path, 0, "unknown kind of file (not .jsonl, .ndjson, .txt or .md, "
+                            "maybe .gz); name one with --format");
+        return skip(ix);
+    }
+    const char *base = strrchr(path, '/');
+    return index_file(ix, path, base ? base + 1 : path, f);
+}
+
+indexer_result indexer_finish(indexer *ix)
+{
+    indexer_result r = commit(ix);
+    show_progress(ix, 1);
+    progress_clear(&ix->prog);
+    return r;
+}
+
+const indexer_counts *indexer_get_counts(indexer *ix)
+{
+    ix->counts.seconds = progress_now() - ix->prog.start;
+    return &ix->counts;
+}
+
+indexer *indexer_new(trawl_db *db, const indexer_options *opt)
+{
+    indexer *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return NULL;
+    ix->db = db;
+    ix->opt = *opt;
+    if (!ix->opt.batch)
+        ix->opt.batch = INDEXER_DEFAULT_BATCH;
+    if (!ix->opt.batch_bytes)
+        ix->opt.batch_bytes = INDEXER_DEFAULT_BATCH_BYTES;
+    if (!ix->opt.max_record)
+        ix->opt.max_record = JSONL_DEFAULT_MAX_LINE;
+    ix->reader = jsonl_reader_new(ix->opt.max_record);
+    ix->chunk = malloc(CHUNK_BYTES);
+    if (!ix->reader || !ix->chunk) {
+        indexer_free(ix);
+        return NULL;
+    }
+    progress_start(&ix->prog, ix->opt.show_progress ? stderr : NULL);
+    return ix;
+}
+
+void indexer_free(indexer *ix)
+{
+    if (!ix)
+        return;
+    jsonl_reader_free(ix->reader);
+    free(ix->chunk);
+    free(ix);
+}
+
+int64_t indexer_input_size(char *const *paths, int n)
+{
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) < 0 || !S_ISREG(st.st_mode))
+            return -1;
+        total += (int64_t)st.st_size;
+    }
+    return total;
+}

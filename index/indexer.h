@@ -1,0 +1,80 @@
+/*
+ * indexer.h: the indexing loop behind `trawl index`. cli/cmd_index.c opens the database,
+ * makes an indexer, hands it each PATH argument with indexer_add, then calls
+ * indexer_finish and prints the summary from indexer_get_counts.
+ *
+ * The loop reads each input (a JSON Lines or plain-text file, gzip-compressed or not, a
+ * directory walked recursively, or "-" for JSON Lines on stdin), turns records into
+ * articles, adds or replaces them by id, and commits in batches, by count and by bytes,
+ * so an interruption loses at most the batch in flight. A bad record or an unreadable
+ * file is reported on stderr as "trawl: index: FILE:LINE: REASON" (or "FILE: REASON"),
+ * counted as skipped, and passed over; with `strict` the loop stops there instead.
+ */
+#ifndef TRAWL_INDEX_INDEXER_H
+#define TRAWL_INDEX_INDEXER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "trawl.h"
+
+/* Defaults, chosen by measuring Reuters-21578 (see cmd_index.c's --help). */
+#define INDEXER_DEFAULT_BATCH 1000
+#define INDEXER_DEFAULT_BATCH_BYTES ((uint64_t)64 * 1024 * 1024)
+
+typedef enum {
+    INDEXER_FORMAT_AUTO = 0, /* by file name: .jsonl/.ndjson, .txt/.md, each maybe .gz */
+    INDEXER_FORMAT_JSONL,
+    INDEXER_FORMAT_TEXT
+} indexer_format;
+
+typedef struct {
+    indexer_format format;
+    int strict;            /* stop at the first bad record or unreadable file */
+    uint64_t batch;        /* commit after this many articles; 0 = default */
+    uint64_t batch_bytes;  /* ... or after this many bytes of records; 0 = default */
+    size_t max_record;     /* longest JSON line or text file in bytes; 0 = 16 MiB */
+    int show_progress;     /* draw a progress line on stderr */
+    int64_t total_bytes;   /* input size for the percentage, or -1 when unknown */
+    const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop (may be NULL) */
+} indexer_options;
+
+typedef struct {
+    uint64_t added, replaced;
+    uint64_t skipped;      /* bad records and files that could not be read */
+    uint64_t bytes;        /* input bytes read (after decompression) */
+    uint64_t commits;
+    double seconds;        /* since indexer_new */
+} indexer_counts;
+
+typedef enum {
+    INDEXER_OK = 0,      /* go on: the input was read (some records may have been skipped) */
+    INDEXER_STRICT_STOP, /* strict: stopped at a bad record (already reported) */
+    INDEXER_INTERRUPTED, /* *stop became non-zero */
+    INDEXER_DB_ERROR,    /* the database failed (already reported); stop */
+    INDEXER_NOMEM        /* out of memory (already reported); stop */
+} indexer_result;
+
+typedef struct indexer indexer;
+
+/* A new indexer writing into `db` (borrowed: it must outlive the indexer). NULL when out
+ * of memory. Free with indexer_free. */
+indexer *indexer_new(trawl_db *db, const indexer_options *opt);
+
+/* Indexes one PATH argument. Anything other than INDEXER_OK means: stop adding. */
+indexer_result indexer_add(indexer *ix, const char *path);
+
+/* Commits what is pending: INDEXER_OK or INDEXER_DB_ERROR (reported). */
+indexer_result indexer_finish(indexer *ix);
+
+/* The counts so far. Borrowed: valid until indexer_free. */
+const indexer_counts *indexer_get_counts(indexer *ix);
+
+/* Frees the indexer without committing. NULL-safe. */
+void indexer_free(indexer *ix);
+
+/* The total size in bytes of the given PATH arguments when all are regular files
+ * (compressed size for .gz), else -1 (a directory or stdin among them). */
+int64_t indexer_input_size(char *const *paths, int n);
+
+#endif
