@@ -1,1 +1,26 @@
-# tests/protocol/local.mk: (to be filled in)
+# tests/protocol/local.mk: unit tests of the protocol codec, formatters and queue, and
+# the integration test that drives the real `trawl serve` over pipes.
+
+protocol_unit_tests = \
+	%reldir%/test_request \
+	%reldir%/test_lines \
+	%reldir%/test_queue \
+	%reldir%/test_format
+check_PROGRAMS += $(protocol_unit_tests)
+TESTS += $(protocol_unit_tests)
+
+%canon_reldir%_test_request_SOURCES = %reldir%/test_request.c
+%canon_reldir%_test_request_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_request_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_lines_SOURCES = %reldir%/test_lines.c
+%canon_reldir%_test_lines_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_lines_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_queue_SOURCES = %reldir%/test_queue.c
+%canon_reldir%_test_queue_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_queue_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_format_SOURCES = %reldir%/test_format.c
+%canon_reldir%_test_format_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_format_LDADD = $(TEST_LIBS) $(APP_LIBS)
