@@ -44,7 +44,7 @@ int cmd_delete(int argc, char **argv)
 
     argv[0] = (char *)"trawl: delete"; /* getopt's own messages start with argv[0] */
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+d:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dbopt = optarg;

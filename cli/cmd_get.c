@@ -67,7 +67,7 @@ int cmd_get(int argc, char **argv)
 
     argv[0] = (char *)"trawl: get"; /* getopt's own messages start with argv[0] */
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+d:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dbopt = optarg;

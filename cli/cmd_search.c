@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +17,13 @@
 
 #include "cli/common.h"
 #include "protocol/format.h"
+#include "protocol/request.h"
 #include "trawl.h"
 
-#define DEFAULT_SNIPPET 200
-#define MAX_SNIPPET 10000
-#define MAX_OFFSET (UINT_MAX - TRAWL_MAX_LIMIT)
+/* The same defaults and bounds as a search request to `trawl serve`. */
+#define DEFAULT_SNIPPET REQUEST_DEFAULT_SNIPPET
+#define MAX_SNIPPET REQUEST_MAX_SNIPPET
+#define MAX_OFFSET REQUEST_MAX_OFFSET
 
 struct options {
     const char *db;
@@ -49,7 +50,7 @@ static void usage(FILE *out)
             "  -d, --db PATH          the database (default $TRAWL_DB, else\n"
             "                         $XDG_DATA_HOME/trawl/db)\n"
             "  -n, --limit N          hits to print, 1..%d (default 10)\n"
-            "      --offset N         hits to skip first (default 0)\n"
+            "      --offset N         hits to skip first, 0..%d (default 0)\n"
             "      --sort ORDER       relevance (default), date (oldest first) or -date\n"
             "      --snippet N        snippet length in characters, 0 for none\n"
             "                         (default %d, at most %d)\n"
@@ -62,8 +63,9 @@ static void usage(FILE *out)
             "The QUERY words are joined with spaces and read in Xapian's query syntax:\n"
             "  words, \"a phrase\", AND OR NOT, +word -word, (groups), title:word,\n"
             "  topic:cocoa (any filter field), date:1987-03-01..1987-03-31, and a\n"
-            "  trailing partial word. See trawl(1).\n",
-            TRAWL_MAX_LIMIT, DEFAULT_SNIPPET, MAX_SNIPPET);
+            "  trailing partial word. Put -- before a query that starts with '-'\n"
+            "  (trawl search -- -gas oil). See trawl(1).\n",
+            TRAWL_MAX_LIMIT, MAX_OFFSET, DEFAULT_SNIPPET, MAX_SNIPPET);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -129,9 +131,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 
     argv[0] = (char *)"trawl: search"; /* getopt's own messages start with argv[0] */
     optind = 0;
-    /* "+": options stop at the first query word, so a query like "-oil" is a query. */
+    /* Options may follow query words; a query word starting with '-' goes after "--". */
     int c;
-    while ((c = getopt_long(argc, argv, "+d:n:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:n:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->db = optarg;

@@ -114,7 +114,7 @@ int cmd_stats(int argc, char **argv)
 
     argv[0] = (char *)"trawl: stats"; /* getopt's own messages start with argv[0] */
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+d:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dbopt = optarg;
