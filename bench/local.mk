@@ -1,1 +1,25 @@
-# bench/local.mk: (to be filled in)
+# bench/local.mk: trawl-bench (latency, throughput and indexing benchmarks over the pipe
+# protocol) and the SQLite FTS5 baseline it measures beside trawl; `make bench` runs the
+# whole comparison and writes bench/RESULTS.md.
+
+if HAVE_SQLITE
+bin_PROGRAMS += fts5-index fts5-serve
+FTS5_BASE = %reldir%/baselines/fts5/fts5-common.c %reldir%/baselines/fts5/fts5-common.h
+fts5_index_SOURCES = %reldir%/baselines/fts5/fts5-index.c $(FTS5_BASE)
+fts5_index_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
+fts5_index_LDADD = $(SQLITE_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS)
+fts5_serve_SOURCES = %reldir%/baselines/fts5/fts5-serve.c $(FTS5_BASE) \
+	%reldir%/baselines/fts5/fts5-query.c %reldir%/baselines/fts5/fts5-query.h
+fts5_serve_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+fts5_serve_LDADD = $(SQLITE_LIBS) $(JANSSON_LIBS)
+endif
+EXTRA_DIST += %reldir%/baselines/fts5/README.md
+
+bin_PROGRAMS += trawl-bench
+# The harness minus main.c, shared with the tests in tests/bench/.
+BENCH_CORE = %reldir%/bench.h %reldir%/proc.c %reldir%/stats.c %reldir%/queries.c \
+	%reldir%/machine.c %reldir%/report.c
+trawl_bench_SOURCES = %reldir%/main.c %reldir%/cmd_query.c %reldir%/cmd_index.c \
+	%reldir%/cmd_compare.c $(BENCH_CORE)
+trawl_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -pthread
+trawl_bench_LDADD = $(JANSSON_LIBS) $(ZLIB_LIBS) -lm -lpthread

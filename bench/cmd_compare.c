@@ -1,0 +1,118 @@
+/*
+ * cmd_compare.c: `trawl-bench compare`, which puts two JSON reports of the same
+ * benchmark side by side (say trawl and the FTS5 baseline) with the ratio left/right for
+ * every figure. Called from main.c's table; `make bench` (bench/run-bench.sh) uses it to
+ * write bench/RESULTS.md. Every numeric field found in both reports is a row, named by its
+ * path (results.snippet=200.all.p50_us); the machine description and the run settings,
+ * equal on both sides by construction, are left out.
+ */
+#include "bench.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const skipped[] = {"machine", "stats", "runs", "warmup", "limit",
+                                      "parallel", "pipeline", "queries", "startup_ms_max"};
+
+static int is_skipped(const char *key)
+{
+    for (size_t i = 0; i < sizeof skipped / sizeof *skipped; i++)
+        if (!strcmp(key, skipped[i]))
+            return 1;
+    return 0;
+}
+
+static void print_value(FILE *f, json_t *v)
+{
+    if (!v)
+        fputs("-", f);
+    else if (json_is_integer(v))
+        fprintf(f, "%lld", (long long)json_integer_value(v));
+    else
+        fprintf(f, "%.3f", json_real_value(v));
+}
+
+/* Prints a row for every number under `l` (at `path`), with its counterpart in `r`. */
+static void walk(FILE *f, const char *path, json_t *l, json_t *r, int markdown)
+{
+    const char *key;
+    json_t *lv;
+    json_object_foreach(l, key, lv) {
+        if (is_skipped(key))
+            continue;
+        char *sub;
+        if (asprintf(&sub, "%s%s%s", path, *path ? "." : "", key) < 0)
+            return;
+        json_t *rv = json_object_get(r, key);
+        if (json_is_object(lv)) {
+            walk(f, sub, lv, json_is_object(rv) ? rv : NULL, markdown);
+        } else if (json_is_number(lv)) {
+            rv = json_is_number(rv) ? rv : NULL;
+            fprintf(f, markdown ? "| %s | " : "%-44s ", sub);
+            print_value(f, lv);
+            fputs(markdown ? " | " : "\t", f);
+            print_value(f, rv);
+            fputs(markdown ? " | " : "\t", f);
+            double a = json_number_value(lv), b = rv ? json_number_value(rv) : 0;
+            if (rv && b != 0)
+                fprintf(f, "%.3f", a / b);
+            else
+                fputs("-", f);
+            fputs(markdown ? " |\n" : "\n", f);
+        }
+        free(sub);
+    }
+}
+
+static json_t *load(const char *path)
+{
+    json_error_t err;
+    json_t *j = json_load_file(path, 0, &err);
+    if (!j || !json_is_object(j)) {
+        fprintf(stderr, "trawl-bench compare: cannot read report '%s': %s (line %d)\n", path,
+                j ? "not a JSON object" : err.text, err.line);
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+int bench_compare_main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    int markdown = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "mh", opts, NULL)) != -1) {
+        if (c == 'm') {
+            markdown = 1;
+        } else {
+            fputs("usage: trawl-bench compare [--markdown] LEFT.json RIGHT.json\n",
+                  c == 'h' ? stdout : stderr);
+            return c == 'h' ? BENCH_OK : BENCH_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fputs("trawl-bench compare: two reports are needed: LEFT.json RIGHT.json\n", stderr);
+        return BENCH_USAGE;
+    }
+    json_t *l = load(argv[optind]), *r = load(argv[optind + 1]);
+    int rc = BENCH_FAILED;
+    if (l && r) {
+        const char *ln = json_string_value(json_object_get(l, "label"));
+        const char *rn = json_string_value(json_object_get(r, "label"));
+        ln = ln && *ln ? ln : "left";
+        rn = rn && *rn ? rn : "right";
+        if (markdown)
+            printf("| figure | %s | %s | %s/%s |\n|---|---:|---:|---:|\n", ln, rn, ln, rn);
+        else
+            printf("%-44s %s\t%s\t%s/%s\n", "figure", ln, rn, ln, rn);
+        walk(stdout, "", l, r, markdown);
+        rc = BENCH_OK;
+    }
+    json_decref(l);
+    json_decref(r);
+    return rc;
+}
