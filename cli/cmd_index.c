@@ -45,23 +45,24 @@ static void usage(FILE *out)
         "any of these gzip-compressed (.gz), or - for JSON Lines on standard input.\n"
         "\n"
         "Options:\n"
-        "  --db PATH           the database (default: $TRAWL_DB, else\n"
-        "                      $XDG_DATA_HOME/trawl/db or ~/.local/share/trawl/db);\n"
-        "                      created when missing\n"
-        "  --format FORMAT     auto (by file name; the default), jsonl or text: read\n"
-        "                      every file given or found in that format\n"
-        "  --strict            stop at the first bad record or unreadable file; what was\n"
-        "                      indexed before it is committed, the rest is not read\n"
-        "  --batch N           commit every N articles (default %d) ...\n"
-        "  --batch-bytes N     ... or every N bytes of records (default %llu MiB),\n"
-        "                      whichever comes first; an interruption loses at most the\n"
-        "                      batch in flight\n"
-        "  --max-size N        longest JSON line or text file in bytes (default %zu MiB);\n"
-        "                      a longer one is skipped with a message\n"
-        "  --language LANG     stemming language of a new database (default english;\n"
-        "                      \"none\" for no stemming)\n"
-        "  --quiet             no summary line\n"
-        "  --help              show this help\n"
+        "  -d, --db PATH         the database (default: $TRAWL_DB, else\n"
+        "                        $XDG_DATA_HOME/trawl/db or ~/.local/share/trawl/db);\n"
+        "                        created when missing\n"
+        "      --format FORMAT   auto (by file name; the default), jsonl or text:\n"
+        "                        read every file given or found in that format\n"
+        "      --strict          stop at the first bad record or unreadable file;\n"
+        "                        what was indexed before it is committed, the rest\n"
+        "                        is not read\n"
+        "      --batch N         commit every N articles (default %d) ...\n"
+        "      --batch-bytes N   ... or every N bytes of records (default %llu MiB),\n"
+        "                        whichever comes first; an interruption loses at\n"
+        "                        most the batch in flight\n"
+        "      --max-size N      longest JSON line or text file in bytes (default\n"
+        "                        %zu MiB); a longer one is skipped with a message\n"
+        "      --language LANG   stemming language of a new database (default\n"
+        "                        english; \"none\" for no stemming)\n"
+        "  -q, --quiet           no summary line\n"
+        "  -h, --help            show this help\n"
         "\n"
         "A bad record (invalid JSON or UTF-8, a missing or non-string id, a field of the\n"
         "wrong type, a line over the size limit, a broken gzip stream) is reported on\n"
@@ -121,16 +122,16 @@ static int parse_format(const char *arg, indexer_format *out)
 /* Parses the options; returns -1 when the command should just exit with *status. */
 static int parse_options(int argc, char **argv, options *o, int *status)
 {
-    enum { O_DB = 256, O_FORMAT, O_STRICT, O_BATCH, O_BATCH_BYTES, O_MAX, O_LANG, O_QUIET };
+    enum { O_FORMAT = 256, O_STRICT, O_BATCH, O_BATCH_BYTES, O_MAX, O_LANG };
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, O_DB},
+        {"db", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, O_FORMAT},
         {"strict", no_argument, NULL, O_STRICT},
         {"batch", required_argument, NULL, O_BATCH},
         {"batch-bytes", required_argument, NULL, O_BATCH_BYTES},
         {"max-size", required_argument, NULL, O_MAX},
         {"language", required_argument, NULL, O_LANG},
-        {"quiet", no_argument, NULL, O_QUIET},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -139,12 +140,12 @@ static int parse_options(int argc, char **argv, options *o, int *status)
     *status = EXIT_USAGE;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:qh", longopts, NULL)) != -1) {
         switch (c) {
-        case O_DB: o->db = optarg; break;
+        case 'd': o->db = optarg; break;
         case O_LANG: o->language = optarg; break;
         case O_STRICT: o->ix.strict = 1; break;
-        case O_QUIET: o->quiet = 1; break;
+        case 'q': o->quiet = 1; break;
         case O_FORMAT:
             if (parse_format(optarg, &o->ix.format) < 0) {
                 usage_error("unknown format '%s' (auto, jsonl or text)", optarg);

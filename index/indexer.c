@@ -75,17 +75,26 @@ static void show_progress(indexer *ix, int force)
                     done, ix->opt.total_bytes, force);
 }
 
+/* Reports a failure of the database itself (disk full, I/O error): the handle's message,
+ * which names the database; or, should it not, `what` and the database. */
+static indexer_result db_failed(indexer *ix, const char *what, const char *id)
+{
+    const char *path = trawl_db_path(ix->db), *msg = trawl_db_errmsg(ix->db);
+    progress_clear(&ix->prog);
+    if (strstr(msg, path))
+        fprintf(stderr, "trawl: index: %s\n", msg);
+    else
+        fprintf(stderr, "trawl: index: %s%s%s in database '%s': %s\n", what,
+                id ? " " : "", id ? id : "", path, msg);
+    return INDEXER_DB_ERROR;
+}
+
 static indexer_result commit(indexer *ix)
 {
     if (ix->pending == 0)
         return INDEXER_OK;
-    trawl_status st = trawl_db_commit(ix->db);
-    if (st != TRAWL_OK) {
-        progress_clear(&ix->prog);
-        fprintf(stderr, "trawl: index: cannot commit to database '%s': %s\n",
-                trawl_db_path(ix->db), trawl_db_errmsg(ix->db));
-        return INDEXER_DB_ERROR;
-    }
+    if (trawl_db_commit(ix->db) != TRAWL_OK)
+        return db_failed(ix, "cannot commit", NULL);
     ix->pending = 0;
     ix->pending_bytes = 0;
     ix->counts.commits++;
@@ -102,12 +111,8 @@ static indexer_result store(indexer *ix, const trawl_article *a, const char *fil
         report(ix, file, lineno, "%s", trawl_db_errmsg(ix->db));
         return skip(ix);
     }
-    if (st != TRAWL_OK) {
-        progress_clear(&ix->prog);
-        fprintf(stderr, "trawl: index: cannot add '%s' to database '%s': %s\n",
-                trawl_article_id(a), trawl_db_path(ix->db), trawl_db_errmsg(ix->db));
-        return INDEXER_DB_ERROR;
-    }
+    if (st != TRAWL_OK)
+        return db_failed(ix, "cannot store article", trawl_article_id(a));
     if (what == TRAWL_PUT_REPLACED)
         ix->counts.replaced++;
     else

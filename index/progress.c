@@ -61,9 +61,10 @@ void progress_clear(progress *p)
 void progress_summary(FILE *out, uint64_t added, uint64_t replaced, uint64_t skipped,
                       uint64_t bytes, double seconds, int64_t store_bytes, int64_t db_bytes)
 {
-    fprintf(out, "trawl: indexed %llu articles (%llu added, %llu replaced, %llu skipped) "
+    uint64_t n = added + replaced;
+    fprintf(out, "trawl: indexed %llu article%s (%llu added, %llu replaced, %llu skipped) "
                  "from %.1f MB in %.1f s",
-            (unsigned long long)(added + replaced), (unsigned long long)added,
+            (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)added,
             (unsigned long long)replaced, (unsigned long long)skipped, (double)bytes / MB,
             seconds);
     if (store_bytes >= 0)

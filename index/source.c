@@ -1,8 +1,12 @@
 /*
  * source.c: input files read through zlib's gzread (see source.h). zlib tells a clean
  * end of stream from a premature one only through gzerror after gzread returns 0
- * (Z_BUF_ERROR, "unexpected end of file"), so source_read checks it there. Called by
- * index/indexer.c.
+ * (Z_BUF_ERROR, "unexpected end of file"), so source_read checks it there.
+ *
+ * Pipes and terminals (stdin, unless named .gz) are read with plain read(2) instead:
+ * gzread keeps reading until its buffer is full, so a record written to a pipe would sit
+ * unread until 128 KiB followed it, and a signal arriving meanwhile would lose it. Called
+ * by index/indexer.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +23,12 @@
 #define GZ_BUFFER (128 * 1024)
 
 struct source {
+    int fd;         /* read directly when gz is NULL */
     gzFile gz;
     int64_t size;   /* on disk, -1 when unknown */
     int want_gzip;  /* named .gz: must be gzip */
     int checked;    /* want_gzip has been checked against the data */
+    int64_t offset; /* bytes read directly */
 };
 
 int source_is_gz_name(const char *path)
@@ -70,6 +76,12 @@ int source_open(const char *path, source **out, char **errmsg)
         free(s);
         return -1;
     }
+    s->fd = fd;
+    s->want_gzip = strcmp(path, "-") != 0 && source_is_gz_name(path);
+    if (s->size < 0 && !s->want_gzip) {
+        *out = s;
+        return 0;
+    }
     s->gz = gzdopen(fd, "rb");
     if (!s->gz) {
         close(fd);
@@ -77,7 +89,6 @@ int source_open(const char *path, source **out, char **errmsg)
         return fail(errmsg, "%s", "cannot start reading (out of memory)");
     }
     gzbuffer(s->gz, GZ_BUFFER);
-    s->want_gzip = strcmp(path, "-") != 0 && source_is_gz_name(path);
     *out = s;
     return 0;
 }
@@ -101,11 +112,25 @@ static char *stream_error(source *s)
     return out;
 }
 
+/* A pipe or terminal: whatever read(2) gives, at once. */
+static ssize_t read_direct(source *s, void *buf, size_t n, char **errmsg)
+{
+    ssize_t got = read(s->fd, buf, n);
+    if (got < 0) {
+        fail(errmsg, "%s", strerror(errno));
+        return -1;
+    }
+    s->offset += (int64_t)got;
+    return got;
+}
+
 ssize_t source_read(source *s, void *buf, size_t n, char **errmsg)
 {
     *errmsg = NULL;
     if (n > INT_MAX)
         n = INT_MAX;
+    if (!s->gz)
+        return read_direct(s, buf, n, errmsg);
     int got = gzread(s->gz, buf, (unsigned)n);
     if (s->want_gzip && !s->checked) {
         s->checked = 1;
@@ -133,6 +158,8 @@ int64_t source_size(const source *s)
 
 int64_t source_offset(source *s)
 {
+    if (!s->gz)
+        return s->offset;
     z_off_t off = gzoffset(s->gz);
     return off < 0 ? 0 : (int64_t)off;
 }
@@ -141,6 +168,9 @@ void source_close(source *s)
 {
     if (!s)
         return;
-    gzclose_r(s->gz);
+    if (s->gz)
+        gzclose_r(s->gz);
+    else
+        close(s->fd);
     free(s);
 }

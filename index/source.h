@@ -5,8 +5,10 @@
  * back as a short string naming the cause (the caller adds the file name).
  *
  * A file whose name ends in ".gz" must be gzip: one that is not, or whose stream is
- * truncated or corrupt, is an error. Any other file is read as it is, unless it happens
- * to be gzip, which is then decompressed as well (as for stdin).
+ * truncated or corrupt, is an error. Any other regular file is read as it is, unless it
+ * happens to be gzip, which is then decompressed as well. Standard input, pipes and
+ * terminals not named .gz are read as they are, and each read returns as soon as some
+ * data arrives (so records flow through a pipe one by one).
  */
 #ifndef TRAWL_INDEX_SOURCE_H
 #define TRAWL_INDEX_SOURCE_H

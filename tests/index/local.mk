@@ -25,3 +25,8 @@ TESTS += $(index_tests)
 %canon_reldir%_test_walk_SOURCES = %reldir%/test_walk.c
 %canon_reldir%_test_walk_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_walk_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+# End to end, through the trawl program ($TRAWL_BIN); reuters.sh needs $TRAWL_SHARED.
+index_shell_tests = %reldir%/index.sh %reldir%/reuters.sh
+dist_check_SCRIPTS += $(index_shell_tests)
+TESTS += $(index_shell_tests)
