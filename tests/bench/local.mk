@@ -14,17 +14,11 @@ tests_bench_fake_server_LDADD = $(JANSSON_LIBS)
 tests_bench_check_report_SOURCES = %reldir%/check-report.c
 tests_bench_check_report_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_bench_check_report_LDADD = $(JANSSON_LIBS)
-TESTS += tests/bench/test_bench
+TESTS += tests/bench/test_bench tests/bench/query.sh tests/bench/fts5.sh
+EXTRA_DIST += tests/bench/query.sh tests/bench/fts5.sh
 
 # The ranking metrics of `trawl-bench eval`, checked against a hand-worked example
 # (owned by the ranking-evaluation work; keep this block when rewriting the file).
-check_PROGRAMS += %reldir%/test_metrics
-TESTS += %reldir%/test_metrics
-%canon_reldir%_test_metrics_SOURCES = %reldir%/test_metrics.c bench/metrics.c bench/metrics.h
-%canon_reldir%_test_metrics_CFLAGS = $(TEST_CFLAGS)
-%canon_reldir%_test_metrics_LDADD = $(TEST_LIBS) -lm
-
-# The ranking metrics of `trawl-bench eval`, checked against a hand-worked example.
 check_PROGRAMS += %reldir%/test_metrics
 TESTS += %reldir%/test_metrics
 %canon_reldir%_test_metrics_SOURCES = %reldir%/test_metrics.c bench/metrics.c bench/metrics.h
