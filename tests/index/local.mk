@@ -6,7 +6,8 @@ index_tests = \
 	%reldir%/test_jsonl \
 	%reldir%/test_text \
 	%reldir%/test_source \
-	%reldir%/test_walk
+	%reldir%/test_walk \
+	%reldir%/test_indexer
 check_PROGRAMS += $(index_tests)
 TESTS += $(index_tests)
 
@@ -25,6 +26,10 @@ TESTS += $(index_tests)
 %canon_reldir%_test_walk_SOURCES = %reldir%/test_walk.c
 %canon_reldir%_test_walk_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_walk_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_indexer_SOURCES = %reldir%/test_indexer.c
+%canon_reldir%_test_indexer_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_indexer_LDADD = $(TEST_LIBS) $(APP_LIBS)
 
 # End to end, through the trawl program ($TRAWL_BIN); reuters.sh needs $TRAWL_SHARED.
 index_shell_tests = %reldir%/index.sh %reldir%/reuters.sh
