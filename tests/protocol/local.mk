@@ -24,3 +24,12 @@ TESTS += $(protocol_unit_tests)
 %canon_reldir%_test_format_SOURCES = %reldir%/test_format.c
 %canon_reldir%_test_format_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_format_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+# The integration test: the real `trawl serve` (and `trawl index` for its fixtures) over
+# pipes. It finds the program as $TRAWL_BIN.
+check_PROGRAMS += %reldir%/test_serve
+TESTS += %reldir%/test_serve
+%canon_reldir%_test_serve_SOURCES = %reldir%/test_serve.c \
+	%reldir%/serve_driver.h %reldir%/serve_driver.c
+%canon_reldir%_test_serve_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_serve_LDADD = $(TEST_LIBS) $(JANSSON_LIBS)
