@@ -13,6 +13,7 @@ set -u
 : "${TRAWL_BIN:?TRAWL_BIN must name the trawl program}"
 : "${top_srcdir:?top_srcdir must name the source tree}"
 trawl=$TRAWL_BIN
+[ -x "$trawl" ] || { echo "ERROR: $trawl is not an executable program"; exit 99; }
 news=$top_srcdir/examples/news.jsonl
 notes=$top_srcdir/examples/notes
 
@@ -41,10 +42,14 @@ bad() {
 }
 
 # run ARG...: runs the command, keeping stdout in $out, stderr in $err, status in $rc.
+# A sanitizer report (in a --enable-sanitizers build) fails the check whatever the status.
 run() {
     last_cmd="$*"
     "$@" >"$out" 2>"$err"
     rc=$?
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err"; then
+        bad "sanitizer report"
+    fi
 }
 
 status_is() { if [ "$rc" -eq "$1" ]; then ok; else bad "$2: expected exit status $1"; fi; }
