@@ -4,7 +4,9 @@
  * every figure. Called from main.c's table; `make bench` (bench/run-bench.sh) uses it to
  * write bench/RESULTS.md. Every numeric field found in both reports is a row, named by its
  * path (results.snippet=200.all.p50_us); the machine description and the run settings,
- * equal on both sides by construction, are left out.
+ * equal on both sides by construction, are left out. `--get PATH REPORT.json` prints one
+ * figure instead (PATH's keys separated by '/': results/snippet=200/all/p50_us), for
+ * scripts that check targets.
  */
 #include "bench.h"
 
@@ -78,21 +80,53 @@ static json_t *load(const char *path)
     return j;
 }
 
+/* Prints the number at `path` ('/'-separated keys) in the report at `file`. */
+static int get_figure(const char *path, const char *file)
+{
+    json_t *root = load(file), *v = root;
+    char *copy = strdup(path), *save = NULL;
+    for (char *k = copy ? strtok_r(copy, "/", &save) : NULL; k && v;
+         k = strtok_r(NULL, "/", &save))
+        v = json_object_get(v, k);
+    int ok = json_is_number(v);
+    if (ok) {
+        print_value(stdout, v);
+        putchar('\n');
+    } else if (root) {
+        fprintf(stderr, "trawl-bench compare: '%s' has no number at '%s'\n", file, path);
+    }
+    free(copy);
+    json_decref(root);
+    return ok ? BENCH_OK : BENCH_FAILED;
+}
+
 int bench_compare_main(int argc, char **argv)
 {
     static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'},
+                                         {"get", required_argument, NULL, 'g'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     int markdown = 0, c;
+    const char *get = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "mh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "mg:h", opts, NULL)) != -1) {
         if (c == 'm') {
             markdown = 1;
+        } else if (c == 'g') {
+            get = optarg;
         } else {
-            fputs("usage: trawl-bench compare [--markdown] LEFT.json RIGHT.json\n",
+            fputs("usage: trawl-bench compare [--markdown] LEFT.json RIGHT.json\n"
+                  "       trawl-bench compare --get KEY/KEY/... REPORT.json\n",
                   c == 'h' ? stdout : stderr);
             return c == 'h' ? BENCH_OK : BENCH_USAGE;
         }
+    }
+    if (get) {
+        if (argc - optind != 1) {
+            fputs("trawl-bench compare: --get needs one report\n", stderr);
+            return BENCH_USAGE;
+        }
+        return get_figure(get, argv[optind]);
     }
     if (argc - optind != 2) {
         fputs("trawl-bench compare: two reports are needed: LEFT.json RIGHT.json\n", stderr);

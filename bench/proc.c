@@ -92,6 +92,8 @@ int bench_proc_write(bench_proc *p, const char *buf, size_t len)
 /* A complete line already buffered, or NULL. */
 static char *buffered_line(bench_proc *p, size_t *len)
 {
+    if (!p->rbuf)
+        return NULL;
     char *start = p->rbuf + p->rpos;
     char *nl = memchr(start, '\n', p->rlen - p->rpos);
     if (!nl)
