@@ -23,3 +23,13 @@ trawl_bench_SOURCES = %reldir%/main.c %reldir%/cmd_query.c %reldir%/cmd_index.c 
 	%reldir%/cmd_compare.c $(BENCH_CORE)
 trawl_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -pthread
 trawl_bench_LDADD = $(JANSSON_LIBS) $(ZLIB_LIBS) -lm -lpthread
+
+# `make bench`: trawl against the FTS5 baseline on ../shared (skipped when absent), written
+# to bench/RESULTS.md. BENCH_RUNS=N sets the counted passes (default 3).
+EXTRA_DIST += %reldir%/run-bench.sh %reldir%/RESULTS.md
+.PHONY: bench
+bench: all
+	$(SHELL) $(srcdir)/%reldir%/run-bench.sh '$(abs_top_builddir)/trawl-bench' \
+	  '$(abs_top_builddir)/trawl' '$(abs_top_builddir)/fts5-index' \
+	  '$(abs_top_builddir)/fts5-serve' '$(abs_top_srcdir)/../shared' \
+	  '$(abs_top_srcdir)/%reldir%/RESULTS.md'
