@@ -238,6 +238,24 @@ else
     echo "full disk: status $st, $n articles kept; $(head -1 "$TMP/err")"
 fi
 
+# ---- SIGKILL mid-run: the database opens, holds whole batches, a re-run completes it ----
+DB=$TMP/db8
+for delay in 0.2 0.5 0.9; do
+    "$BIN" index --quiet --db "$DB" --batch 100 "$G" 2>/dev/null &
+    pid=$!
+    sleep $delay
+    kill -KILL $pid 2>/dev/null
+    wait $pid
+    n=$(count "$DB" 2>/dev/null)
+    n=${n:-0} # killed before the first commit: there may be no database yet
+    [ $((n % 100)) = 0 ] || [ "$n" = 4000 ] ||
+        fail "after SIGKILL at ${delay}s the database holds $n articles: not whole batches"
+    echo "SIGKILL after ${delay}s: $n articles kept"
+done
+run 0 "$BIN" index --db "$DB" --batch 100 "$G"
+expect_count "$DB" 4000
+for id in f0 f1999 f3999; do has "$DB" "$id"; done
+
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)"
     exit 1
