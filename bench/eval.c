@@ -26,6 +26,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <locale.h>
 #include <spawn.h>
 #include <stdio.h>

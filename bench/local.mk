@@ -20,9 +20,25 @@ bin_PROGRAMS += trawl-bench
 BENCH_CORE = %reldir%/bench.h %reldir%/proc.c %reldir%/stats.c %reldir%/queries.c \
 	%reldir%/machine.c %reldir%/report.c
 trawl_bench_SOURCES = %reldir%/main.c %reldir%/cmd_query.c %reldir%/cmd_index.c \
-	%reldir%/cmd_compare.c $(BENCH_CORE)
+	%reldir%/cmd_compare.c $(BENCH_CORE) \
+	%reldir%/eval.c %reldir%/eval.h %reldir%/metrics.c %reldir%/metrics.h
 trawl_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -pthread
 trawl_bench_LDADD = $(JANSSON_LIBS) $(ZLIB_LIBS) -lm -lpthread
+
+# `make eval`: ranking quality (trawl-bench eval) on every collection under ../shared/eval/,
+# plain BM25 against the default ranking, recorded in bench/RESULTS.md ("Ranking quality").
+# The experiment tool behind doc/ranking.md is built on demand: make bench/tools/rankexp
+EXTRA_PROGRAMS = bench/tools/rankexp
+bench_tools_rankexp_SOURCES = %reldir%/tools/rankexp.cc %reldir%/metrics.c %reldir%/metrics.h
+bench_tools_rankexp_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)
+bench_tools_rankexp_LDADD = $(XAPIAN_LIBS) $(JANSSON_LIBS) -lm
+EXTRA_DIST += %reldir%/tools/eval-results.sh %reldir%/tools/rankexp.sh
+CLEANFILES += $(EXTRA_PROGRAMS)
+.PHONY: eval
+eval: trawl trawl-bench
+	TRAWL_BIN='$(abs_top_builddir)/trawl' $(SHELL) $(srcdir)/%reldir%/tools/eval-results.sh \
+	  '$(abs_top_builddir)/trawl-bench' '$(abs_top_srcdir)/../shared/eval' \
+	  '$(srcdir)/%reldir%/RESULTS.md'
 
 # `make bench`: trawl against the FTS5 baseline on ../shared (skipped when absent), written
 # to bench/RESULTS.md. BENCH_RUNS=N sets the counted passes (default 3).

@@ -5,6 +5,7 @@
  * by side (cmd_compare.c). `make bench` drives all three (bench/run-bench.sh).
  */
 #include "bench.h"
+#include "eval.h"
 
 #include <string.h>
 
@@ -16,8 +17,7 @@ static const struct {
     {"query", bench_query_main, "latency and throughput of searches over the pipe protocol"},
     {"index", bench_index_main, "time, speed, memory and sizes of indexing a corpus"},
     {"compare", bench_compare_main, "two JSON reports side by side, with their ratios"},
-    /* {"eval", bench_eval_main, "ranking evaluation"}: bench/eval.h declares
-     * int bench_eval_main(int argc, char **argv); to be wired when bench/eval.c lands. */
+    {"eval", bench_eval_main, "ranking quality on test collections with judgments"},
 };
 
 static void usage(FILE *f)
