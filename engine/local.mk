@@ -5,13 +5,26 @@
 noinst_LTLIBRARIES += libtrawlcore.la
 libtrawlcore_la_SOURCES = \
 	%reldir%/trawl.h \
-	%reldir%/status.c
+	%reldir%/status.c \
+	%reldir%/article.h \
+	%reldir%/article.c \
+	%reldir%/snippet.h \
+	%reldir%/snippet.c \
+	%reldir%/store.h \
+	%reldir%/shim.h \
+	%reldir%/xapian.cc \
+	%reldir%/db.c
 libtrawlcore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
-libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS)
+libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)
 
 lib_LTLIBRARIES += libtrawl.la
 include_HEADERS += %reldir%/trawl.h
 libtrawl_la_SOURCES =
 nodist_EXTRA_libtrawl_la_SOURCES = %reldir%/dummy.cxx
 libtrawl_la_LIBADD = libtrawlcore.la $(XAPIAN_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
-libtrawl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^trawl_'
+# libtool's -export-symbols-regex alone does not hide symbols when linking with g++
+# (it only trims the static symbol table), so a version script does the hiding.
+libtrawl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^trawl_' \
+	-Wl,--version-script=$(srcdir)/%reldir%/libtrawl.map
+EXTRA_libtrawl_la_DEPENDENCIES = %reldir%/libtrawl.map
+EXTRA_DIST += %reldir%/libtrawl.map

@@ -1,1 +1,20 @@
-# tests/engine/local.mk: (to be filled in)
+# tests/engine/local.mk: cmocka tests of libtrawl (engine/), one program per module, and
+# a check that libtrawl.so exports exactly the functions declared in trawl.h.
+
+ENGINE_TESTS = \
+	%reldir%/test_article \
+	%reldir%/test_snippet \
+	%reldir%/test_db \
+	%reldir%/test_search
+check_PROGRAMS += $(ENGINE_TESTS)
+TESTS += $(ENGINE_TESTS) %reldir%/test_symbols.sh
+EXTRA_DIST += %reldir%/test_symbols.sh
+
+%canon_reldir%_test_article_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_article_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_snippet_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_snippet_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_db_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_db_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_search_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_test_search_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)

@@ -1,0 +1,998 @@
+/*
+ * db.c: trawl's database API (trawl_db_*, trawl_results_*), the policy side of libtrawl.
+ * Called by the trawl program (index/, protocol/, cli/) through engine/trawl.h; it drives
+ * Xapian only through the plain-C shim (engine/shim.h) and keeps every decision here:
+ *
+ * Document layout (one Xapian document per article):
+ *  - unique term "Q" + id (article_id_term: long ids are cut and hashed);
+ *  - title: free text with wdf TITLE_WDF (so a title match outranks a body match), and
+ *    again with prefix "S" for `title:word`; body: free text with wdf 1; both stemmed
+ *    (STEM_SOME: "Z" terms), with positions, separated by a gap so no phrase spans them;
+ *  - each filter-field value: boolean term article_filter_term(field, value);
+ *  - value slot DATE_SLOT: the date as YYYYMMDDhhmmss (UTC), sortable;
+ *  - data: the article as compact JSON, encoded by store_encode (engine/store.c), so the
+ *    record travels with its document across shards.
+ * User metadata: "trawl:language" (stemmer; default english), "trawl:fields" (filter
+ * field names seen, one a line), "trawl:store_bytes" and "trawl:text_bytes" (running
+ * totals of records, compressed and not), "trawl:last_commit" (seconds since the epoch).
+ * A writable handle keeps these in memory and writes them at commit.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "shim.h"
+#include "snippet.h"
+#include "store.h"
+
+/* ---- policy ------------------------------------------------------------------------- */
+
+#define DATE_SLOT 0
+#define TITLE_WDF 3
+#define FIELD_GAP 100 /* term positions left between title and body */
+#define TITLE_PREFIX "S"
+#define DEFAULT_LANGUAGE "english"
+#define DEFAULT_LIMIT 10
+
+#define META_LANGUAGE "trawl:language"
+#define META_FIELDS "trawl:fields"
+#define META_STORE_BYTES "trawl:store_bytes"
+#define META_TEXT_BYTES "trawl:text_bytes"
+#define META_LAST_COMMIT "trawl:last_commit"
+
+/* Ranking: the weighting scheme of each trawl_ranking, the one place to tune it.
+ * BM25 parameters: k1, k2, k3, b, min_normlen (Xapian's defaults: 1, 0, 1, 0.5, 0.5). */
+static const shim_weight rankings[] = {
+    /* tuned on cranfield + med, checked on cisi: doc/ranking.md (make eval) */
+    [TRAWL_RANK_DEFAULT] = {SHIM_WEIGHT_BM25, 2.0, 0.0, 1.0, 0.75, 0.5},
+    [TRAWL_RANK_BM25] = {SHIM_WEIGHT_BM25, 1.0, 0.0, 1.0, 0.5, 0.5},
+};
+/* Sorting by date ranks nothing: every score is 0. */
+static const shim_weight unranked = {SHIM_WEIGHT_BOOL, 0, 0, 0, 0, 0};
+
+/* Query syntax. FLAG_BOOLEAN_ANY_CASE is left out on purpose: with it a query typed into
+ * an editor ("war and") is a syntax error until the next word arrives, and plain words
+ * ("war and peace") silently become operators. Operators are upper case: AND OR NOT. */
+static unsigned parse_flags(void)
+{
+    return SHIM_QP_DEFAULT | SHIM_QP_PHRASE | SHIM_QP_BOOLEAN | SHIM_QP_LOVEHATE |
+           SHIM_QP_PURE_NOT | SHIM_QP_PARTIAL;
+}
+
+/* Snippet flags: see the measurements in the commit log and in the report. Xapian's
+ * default (background model + exhaustive) costs most of a query's time; EXHAUSTIVE alone
+ * still highlights every stemmed match and picks the densest region of query terms. */
+static unsigned snippet_flags(void)
+{
+    return SHIM_SNIPPET_EXHAUSTIVE;
+}
+
+/* Query names that can never be filter fields. */
+static const char *const reserved_names[] = {"title", "date"};
+
+/* ---- handles ------------------------------------------------------------------------ */
+
+struct trawl_db {
+    shim_db *x;
+    char *path;
+    int writable;
+    char *errmsg;   /* last failure; NULL means "" */
+    char *language;
+    char **fields;  /* filter field names seen, in first-seen order */
+    size_t nfields, capfields;
+    uint64_t store_bytes, text_bytes; /* writable: running totals */
+    int dirty;      /* writable: metadata to write at commit */
+};
+
+struct trawl_results {
+    size_t n;
+    uint64_t total, revision;
+    trawl_hit *hits;
+    json_t **articles; /* hit i's strings point into articles[i] */
+    char **snippets;
+    trawl_span **spans;
+};
+
+/* Records a failure on the handle; returns st. */
+static trawl_status db_fail(trawl_db *db, trawl_status st, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    free(db->errmsg);
+    db->errmsg = msg;
+    return st;
+}
+
+/* Records a shim failure with what was being done. */
+static trawl_status db_shim_fail(trawl_db *db, trawl_status st, const char *what)
+{
+    return db_fail(db, st, "%s in '%s': %s", what, db->path, shim_errmsg(db->x));
+}
+
+static trawl_status need_writable(trawl_db *db, const char *what)
+{
+    if (db->writable)
+        return TRAWL_OK;
+    return db_fail(db, TRAWL_EINVAL, "cannot %s: database '%s' is open read-only", what,
+                   db->path);
+}
+
+/* ---- filter field names --------------------------------------------------------------- */
+
+static int has_field(const trawl_db *db, const char *name)
+{
+    for (size_t i = 0; i < db->nfields; i++)
+        if (strcmp(db->fields[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static trawl_status add_field(trawl_db *db, const char *name)
+{
+    if (has_field(db, name))
+        return TRAWL_OK;
+    if (db->nfields == db->capfields) {
+        size_t cap = db->capfields ? 2 * db->capfields : 16;
+        char **f = realloc(db->fields, cap * sizeof *f);
+        if (!f)
+            return TRAWL_ENOMEM;
+        db->fields = f;
+        db->capfields = cap;
+    }
+    if (!(db->fields[db->nfields] = strdup(name)))
+        return TRAWL_ENOMEM;
+    db->nfields++;
+    db->dirty = 1;
+    return TRAWL_OK;
+}
+
+static void clear_fields(trawl_db *db)
+{
+    for (size_t i = 0; i < db->nfields; i++)
+        free(db->fields[i]);
+    db->nfields = 0;
+}
+
+/* Loads "trawl:fields" (one name a line) into the handle. */
+static trawl_status load_fields(trawl_db *db)
+{
+    char *list = NULL, *save = NULL;
+    trawl_status st = shim_get_metadata(db->x, META_FIELDS, &list);
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot read the field list");
+    clear_fields(db);
+    for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
+        if ((st = add_field(db, name)) != TRAWL_OK)
+            break;
+    free(list);
+    db->dirty = 0;
+    return st == TRAWL_OK ? TRAWL_OK : db_fail(db, st, "out of memory");
+}
+
+/* The field names joined by newlines; caller frees. */
+static char *join_fields(const trawl_db *db)
+{
+    size_t len = 1;
+    char *s, *p;
+    for (size_t i = 0; i < db->nfields; i++)
+        len += strlen(db->fields[i]) + 1;
+    if (!(p = s = malloc(len)))
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < db->nfields; i++)
+        p += sprintf(p, "%s%s", i ? "\n" : "", db->fields[i]);
+    return s;
+}
+
+/* ---- metadata numbers ----------------------------------------------------------------- */
+
+static trawl_status get_number(trawl_db *db, const char *key, uint64_t *out)
+{
+    char *v = NULL, *end;
+    trawl_status st = shim_get_metadata(db->x, key, &v);
+    *out = 0;
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot read metadata");
+    if (*v) {
+        errno = 0;
+        *out = strtoull(v, &end, 10);
+        if (errno || *end) {
+            db_fail(db, TRAWL_ECORRUPT, "metadata %s of '%s' is not a number: '%.32s'", key,
+                    db->path, v);
+            free(v);
+            return TRAWL_ECORRUPT;
+        }
+    }
+    free(v);
+    return TRAWL_OK;
+}
+
+static trawl_status set_number(trawl_db *db, const char *key, uint64_t n)
+{
+    char buf[32];
+    trawl_status st;
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
+    st = shim_set_metadata(db->x, key, buf);
+    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot write metadata");
+}
+
+/* ---- open and close --------------------------------------------------------------------- */
+
+/* Creates the missing parent directories of `path` (Xapian creates the last one). */
+static void make_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return;
+    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        mkdir(p, 0777); /* failures surface when Xapian opens the path */
+        *s = '/';
+    }
+    free(p);
+}
+
+static trawl_status load_settings(trawl_db *db)
+{
+    char *lang = NULL;
+    trawl_status st = shim_get_metadata(db->x, META_LANGUAGE, &lang);
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot read the language");
+    free(db->language);
+    db->language = *lang ? lang : strdup(DEFAULT_LANGUAGE);
+    if (!*lang)
+        free(lang);
+    if (!db->language)
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    if ((st = shim_set_stemmer(db->x, db->language)) != TRAWL_OK)
+        return db_fail(db, TRAWL_ECORRUPT, "database '%s' names an unknown language '%s'",
+                       db->path, db->language);
+    if ((st = load_fields(db)) != TRAWL_OK)
+        return st;
+    if (db->writable) {
+        if ((st = get_number(db, META_STORE_BYTES, &db->store_bytes)) != TRAWL_OK ||
+            (st = get_number(db, META_TEXT_BYTES, &db->text_bytes)) != TRAWL_OK)
+            return st;
+    }
+    return TRAWL_OK;
+}
+
+static char *open_message(const char *path, trawl_status st, const char *cause)
+{
+    char *msg = NULL;
+    int r = st == TRAWL_ENOTFOUND
+                ? asprintf(&msg, "no database at '%s': %s", path, cause)
+            : st == TRAWL_ELOCKED
+                ? asprintf(&msg, "database '%s' is locked by another writer: %s", path, cause)
+                : asprintf(&msg, "cannot open database '%s': %s", path, cause);
+    return r < 0 ? NULL : msg;
+}
+
+trawl_status trawl_db_open(const char *path, unsigned flags, trawl_db **out, char **errmsg)
+{
+    trawl_db *db;
+    char *cause = NULL;
+    trawl_status st;
+
+    *out = NULL;
+    if (errmsg)
+        *errmsg = NULL;
+    if (!path || !*path) {
+        if (errmsg)
+            *errmsg = strdup("no database path given");
+        return TRAWL_EINVAL;
+    }
+    if (!(db = calloc(1, sizeof *db)) || !(db->path = strdup(path))) {
+        free(db);
+        return TRAWL_ENOMEM;
+    }
+    db->writable = (flags & TRAWL_DB_WRITABLE) != 0;
+    if (db->writable)
+        make_parents(path);
+    st = shim_open(path, db->writable, &db->x, &cause);
+    if (st != TRAWL_OK) {
+        if (errmsg)
+            *errmsg = open_message(path, st, cause ? cause : "out of memory");
+        free(cause);
+        free(db->path);
+        free(db);
+        return st;
+    }
+    if ((st = load_settings(db)) != TRAWL_OK) {
+        if (errmsg)
+            *errmsg = db->errmsg ? strdup(db->errmsg) : NULL;
+        trawl_db_close(db);
+        return st;
+    }
+    *out = db;
+    return TRAWL_OK;
+}
+
+void trawl_db_close(trawl_db *db)
+{
+    if (!db)
+        return;
+    if (db->writable && db->dirty)
+        trawl_db_commit(db); /* as Xapian would; a failure here has nowhere to go */
+    shim_close(db->x);
+    clear_fields(db);
+    free(db->fields);
+    free(db->language);
+    free(db->errmsg);
+    free(db->path);
+    free(db);
+}
+
+const char *trawl_db_errmsg(const trawl_db *db)
+{
+    return db && db->errmsg ? db->errmsg : "";
+}
+
+const char *trawl_db_path(const trawl_db *db)
+{
+    return db ? db->path : "";
+}
+
+const char *trawl_db_language(const trawl_db *db)
+{
+    return db && db->language ? db->language : DEFAULT_LANGUAGE;
+}
+
+trawl_status trawl_db_set_language(trawl_db *db, const char *language)
+{
+    uint64_t n;
+    char *copy;
+    trawl_status st;
+
+    if (!db || !language || !*language)
+        return db ? db_fail(db, TRAWL_EINVAL, "no language given") : TRAWL_EINVAL;
+    if ((st = need_writable(db, "set the language")) != TRAWL_OK)
+        return st;
+    if ((st = shim_doccount(db->x, &n)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot count articles");
+    if (n > 0)
+        return db_fail(db, TRAWL_EINVAL,
+                       "cannot change the language of '%s': it already holds %llu articles",
+                       db->path, (unsigned long long)n);
+    if ((st = shim_set_stemmer(db->x, language)) != TRAWL_OK) {
+        shim_set_stemmer(db->x, db->language);
+        return db_fail(db, TRAWL_EINVAL, "unknown stemming language '%s'", language);
+    }
+    if (!(copy = strdup(language)))
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    free(db->language);
+    db->language = copy;
+    db->dirty = 1;
+    return TRAWL_OK;
+}
+
+/* ---- indexing --------------------------------------------------------------------------- */
+
+/* Adds the boolean terms of one filter value (skipping empty strings). */
+static trawl_status add_filter_value(trawl_db *db, shim_doc *d, const char *field,
+                                     const json_t *v)
+{
+    char *term = NULL;
+    trawl_status st;
+    if (json_string_length(v) == 0)
+        return TRAWL_OK;
+    if ((st = article_filter_term(field, json_string_value(v), &term)) != TRAWL_OK)
+        return db_fail(db, st, "cannot make the term of field '%s'", field);
+    st = shim_doc_add_boolean_term(db->x, d, term);
+    free(term);
+    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot add a filter term");
+}
+
+static trawl_status index_filters(trawl_db *db, shim_doc *d, const json_t *obj)
+{
+    const char *name;
+    const json_t *v, *e;
+    size_t i;
+    trawl_status st;
+
+    json_object_foreach((json_t *)obj, name, v) {
+        if (!article_is_filter(name, v))
+            continue;
+        if (add_field(db, name) != TRAWL_OK)
+            return db_fail(db, TRAWL_ENOMEM, "out of memory");
+        if (json_is_string(v)) {
+            if ((st = add_filter_value(db, d, name, v)) != TRAWL_OK)
+                return st;
+        } else {
+            json_array_foreach(v, i, e) if ((st = add_filter_value(db, d, name, e)) !=
+                                            TRAWL_OK) return st;
+        }
+    }
+    return TRAWL_OK;
+}
+
+static trawl_status index_text(trawl_db *db, shim_doc *d, const char *title, const char *body)
+{
+    trawl_status st = TRAWL_OK;
+    if (title && *title) {
+        if ((st = shim_doc_index_text(db->x, d, title, TITLE_WDF, "")) != TRAWL_OK ||
+            (st = shim_doc_increase_termpos(db->x, d, FIELD_GAP)) != TRAWL_OK ||
+            (st = shim_doc_index_text(db->x, d, title, 1, TITLE_PREFIX)) != TRAWL_OK ||
+            (st = shim_doc_increase_termpos(db->x, d, FIELD_GAP)) != TRAWL_OK)
+            return db_shim_fail(db, st, "cannot index a title");
+    }
+    if (body && *body && (st = shim_doc_index_text(db->x, d, body, 1, "")) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot index a body");
+    return TRAWL_OK;
+}
+
+/* Fills a document from an article: terms, date value, and `record` as its data. */
+static trawl_status build_doc(trawl_db *db, shim_doc *d, const trawl_article *a,
+                              const char *idterm, const unsigned char *record, size_t reclen)
+{
+    const char *date = trawl_article_get(a, "date");
+    char key[ARTICLE_DATE_KEY_LEN + 1];
+    trawl_status st;
+
+    if ((st = shim_doc_add_boolean_term(db->x, d, idterm)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot add the id term");
+    if ((st = index_text(db, d, trawl_article_get(a, "title"), trawl_article_get(a, "body"))))
+        return st;
+    if ((st = index_filters(db, d, a->obj)) != TRAWL_OK)
+        return st;
+    if (date && article_date_key(date, strlen(date), DATE_ARTICLE, key) == 0 &&
+        (st = shim_doc_set_value(db->x, d, DATE_SLOT, key)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot set the date");
+    if ((st = shim_doc_set_data(db->x, d, record, reclen)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot set the stored record");
+    return TRAWL_OK;
+}
+
+/* Removes a replaced or deleted record from the running totals. */
+static void forget_record(trawl_db *db, const void *rec, size_t len)
+{
+    size_t text = store_text_length(rec, len);
+    db->store_bytes -= len < db->store_bytes ? len : db->store_bytes;
+    db->text_bytes -= text < db->text_bytes ? text : db->text_bytes;
+    db->dirty = 1;
+}
+
+/* The article's stored record: its compact JSON, store_encode'd. */
+static trawl_status encode_article(trawl_db *db, const trawl_article *a, unsigned char **rec,
+                                   size_t *reclen, size_t *textlen)
+{
+    char *json = NULL;
+    trawl_status st = trawl_article_to_json(a, &json);
+    if (st != TRAWL_OK)
+        return db_fail(db, st, "cannot serialise article '%s'", trawl_article_id(a));
+    *textlen = strlen(json);
+    st = store_encode(json, *textlen, rec, reclen);
+    free(json);
+    if (st != TRAWL_OK)
+        return db_fail(db, st, "cannot store article '%s' (%zu bytes): %s",
+                       trawl_article_id(a), *textlen, trawl_strerror(st));
+    return TRAWL_OK;
+}
+
+trawl_status trawl_db_put(trawl_db *db, const trawl_article *a, trawl_put_result *result)
+{
+    unsigned char *rec = NULL;
+    size_t reclen = 0, textlen = 0, oldlen = 0;
+    char *idterm = NULL;
+    void *old = NULL;
+    shim_doc *d = NULL;
+    trawl_status st;
+
+    if (result)
+        *result = 0;
+    if (!db || !a)
+        return db ? db_fail(db, TRAWL_EINVAL, "no article given") : TRAWL_EINVAL;
+    if ((st = need_writable(db, "add an article")) != TRAWL_OK)
+        return st;
+    if ((st = article_validate(a->obj, NULL)) != TRAWL_OK)
+        return db_fail(db, st, "article '%s' is not valid", trawl_article_id(a));
+    if ((st = encode_article(db, a, &rec, &reclen, &textlen)) != TRAWL_OK)
+        return st;
+    if ((st = article_id_term(trawl_article_id(a), &idterm)) != TRAWL_OK) {
+        db_fail(db, st, "out of memory");
+        goto out;
+    }
+    if ((st = shim_doc_new(db->x, &d)) != TRAWL_OK) {
+        db_shim_fail(db, st, "cannot make a document");
+        goto out;
+    }
+    if ((st = build_doc(db, d, a, idterm, rec, reclen)) != TRAWL_OK)
+        goto out;
+    if ((st = shim_put(db->x, idterm, d, &old, &oldlen)) != TRAWL_OK) {
+        db_fail(db, st, "cannot add article '%s' to '%s': %s", trawl_article_id(a), db->path,
+                shim_errmsg(db->x));
+        goto out;
+    }
+    if (old)
+        forget_record(db, old, oldlen);
+    db->store_bytes += reclen;
+    db->text_bytes += textlen;
+    db->dirty = 1;
+    if (result)
+        *result = old ? TRAWL_PUT_REPLACED : TRAWL_PUT_ADDED;
+out:
+    free(old);
+    shim_doc_free(d);
+    free(idterm);
+    free(rec);
+    return st;
+}
+
+trawl_status trawl_db_delete(trawl_db *db, const char *id)
+{
+    char *idterm = NULL;
+    void *old = NULL;
+    size_t oldlen = 0;
+    trawl_status st;
+
+    if (!db || !id)
+        return db ? db_fail(db, TRAWL_EINVAL, "no article id given") : TRAWL_EINVAL;
+    if ((st = need_writable(db, "delete an article")) != TRAWL_OK)
+        return st;
+    if ((st = article_id_term(id, &idterm)) != TRAWL_OK)
+        return db_fail(db, st, "out of memory");
+    st = shim_get_data(db->x, idterm, &old, &oldlen);
+    if (st == TRAWL_OK)
+        st = shim_delete(db->x, idterm);
+    if (st == TRAWL_OK)
+        forget_record(db, old, oldlen);
+    else if (st == TRAWL_ENOTFOUND)
+        db_fail(db, st, "no article '%s' in '%s'", id, db->path);
+    else
+        db_fail(db, st, "cannot delete article '%s' from '%s': %s", id, db->path,
+                shim_errmsg(db->x));
+    free(old);
+    free(idterm);
+    return st;
+}
+
+static trawl_status write_metadata(trawl_db *db)
+{
+    char *fields = join_fields(db);
+    trawl_status st;
+    if (!fields)
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    st = shim_set_metadata(db->x, META_FIELDS, fields);
+    free(fields);
+    if (st == TRAWL_OK)
+        st = shim_set_metadata(db->x, META_LANGUAGE, db->language);
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot write metadata");
+    if ((st = set_number(db, META_STORE_BYTES, db->store_bytes)) != TRAWL_OK ||
+        (st = set_number(db, META_TEXT_BYTES, db->text_bytes)) != TRAWL_OK ||
+        (st = set_number(db, META_LAST_COMMIT, (uint64_t)time(NULL))) != TRAWL_OK)
+        return st;
+    return TRAWL_OK;
+}
+
+trawl_status trawl_db_commit(trawl_db *db)
+{
+    trawl_status st;
+    if (!db)
+        return TRAWL_EINVAL;
+    if ((st = need_writable(db, "commit")) != TRAWL_OK)
+        return st;
+    if (db->dirty && (st = write_metadata(db)) != TRAWL_OK)
+        return st;
+    if ((st = shim_commit(db->x)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot commit");
+    db->dirty = 0;
+    return TRAWL_OK;
+}
+
+trawl_status trawl_db_reopen(trawl_db *db, int *changed)
+{
+    int moved = 0;
+    trawl_status st;
+    if (changed)
+        *changed = 0;
+    if (!db)
+        return TRAWL_EINVAL;
+    if (db->writable)
+        return TRAWL_OK; /* a writer always sees its own newest state */
+    if ((st = shim_reopen(db->x, &moved)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot reopen");
+    if (moved && (st = load_settings(db)) != TRAWL_OK)
+        return st;
+    if (changed)
+        *changed = moved;
+    return TRAWL_OK;
+}
+
+/* ---- reading records --------------------------------------------------------------------- */
+
+/* Decodes a stored record into its JSON object (caller decrefs). `who` names the article
+ * in messages. */
+static trawl_status decode_record(trawl_db *db, const void *rec, size_t len, const char *who,
+                                  json_t **out)
+{
+    char *text = NULL, *why = NULL;
+    size_t textlen = 0;
+    json_error_t err;
+    trawl_status st = store_decode(rec, len, &text, &textlen);
+
+    *out = NULL;
+    if (st == TRAWL_ENOMEM)
+        return db_fail(db, st, "out of memory reading article %s", who);
+    if (st != TRAWL_OK)
+        return db_fail(db, TRAWL_ECORRUPT, "stored record of article %s in '%s' is corrupt",
+                       who, db->path);
+    *out = json_loadb(text, textlen, JSON_REJECT_DUPLICATES, &err);
+    free(text);
+    if (!*out || (st = article_validate(*out, &why)) != TRAWL_OK) {
+        db_fail(db, TRAWL_ECORRUPT, "stored record of article %s in '%s' is corrupt: %s", who,
+                db->path, *out ? (why ? why : "invalid") : err.text);
+        free(why);
+        json_decref(*out);
+        *out = NULL;
+        return TRAWL_ECORRUPT;
+    }
+    return TRAWL_OK;
+}
+
+trawl_status trawl_db_get(trawl_db *db, const char *id, trawl_article **out)
+{
+    char *idterm = NULL, *who = NULL;
+    void *rec = NULL;
+    size_t len = 0;
+    json_t *obj = NULL;
+    trawl_status st;
+
+    *out = NULL;
+    if (!db || !id)
+        return db ? db_fail(db, TRAWL_EINVAL, "no article id given") : TRAWL_EINVAL;
+    if ((st = article_id_term(id, &idterm)) != TRAWL_OK)
+        return db_fail(db, st, "out of memory");
+    st = shim_get_data(db->x, idterm, &rec, &len);
+    free(idterm);
+    if (st == TRAWL_ENOTFOUND)
+        return db_fail(db, st, "no article '%s' in '%s'", id, db->path);
+    if (st != TRAWL_OK)
+        return db_fail(db, st, "cannot read article '%s' from '%s': %s", id, db->path,
+                       shim_errmsg(db->x));
+    if (asprintf(&who, "'%s'", id) < 0)
+        who = NULL;
+    st = decode_record(db, rec, len, who ? who : id, &obj);
+    free(who);
+    free(rec);
+    if (st != TRAWL_OK)
+        return st;
+    if ((st = article_wrap(obj, out, NULL)) != TRAWL_OK) {
+        json_decref(obj);
+        return db_fail(db, st, "out of memory");
+    }
+    return TRAWL_OK;
+}
+
+/* ---- statistics ------------------------------------------------------------------------- */
+
+/* Bytes of the regular files under directory fd (which it closes), a few levels deep. */
+static uint64_t dir_bytes(int fd, int depth)
+{
+    DIR *d = fdopendir(fd);
+    struct dirent *e;
+    uint64_t sum = 0;
+    if (!d) {
+        close(fd);
+        return 0;
+    }
+    while ((e = readdir(d))) {
+        struct stat sb;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISREG(sb.st_mode))
+            sum += (uint64_t)sb.st_size;
+        else if (S_ISDIR(sb.st_mode) && depth > 0) {
+            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (sub >= 0)
+                sum += dir_bytes(sub, depth - 1);
+        }
+    }
+    closedir(d);
+    return sum;
+}
+
+trawl_status trawl_db_stats(trawl_db *db, trawl_stats *out)
+{
+    uint64_t last = 0;
+    trawl_status st;
+    int fd;
+
+    if (!db || !out)
+        return db ? db_fail(db, TRAWL_EINVAL, "no stats buffer given") : TRAWL_EINVAL;
+    memset(out, 0, sizeof *out);
+    if ((st = shim_doccount(db->x, &out->articles)) != TRAWL_OK ||
+        (st = shim_count_terms(db->x, &out->terms)) != TRAWL_OK ||
+        (st = shim_revision(db->x, &out->revision)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot read statistics");
+    if (db->writable) {
+        out->store_bytes = db->store_bytes;
+        out->text_bytes = db->text_bytes;
+    } else if ((st = get_number(db, META_STORE_BYTES, &out->store_bytes)) != TRAWL_OK ||
+               (st = get_number(db, META_TEXT_BYTES, &out->text_bytes)) != TRAWL_OK) {
+        return st;
+    }
+    if ((st = get_number(db, META_LAST_COMMIT, &last)) != TRAWL_OK)
+        return st;
+    out->last_commit = (int64_t)last;
+    if ((fd = open(db->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+        out->db_bytes = dir_bytes(fd, 3);
+    return TRAWL_OK;
+}
+
+/* ---- search ------------------------------------------------------------------------------ */
+
+static int reserved(const char *name)
+{
+    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++)
+        if (strcmp(name, reserved_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int filter_listed(const shim_filter *f, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The query names of the filter fields: each field's name, then the singulars that name
+ * no field of their own. *names (caller frees each and the array) owns the singulars. */
+static trawl_status make_filters(trawl_db *db, shim_filter **out, size_t *n, char ***names)
+{
+    shim_filter *f = calloc(2 * db->nfields + 1, sizeof *f);
+    char **own = calloc(db->nfields + 1, sizeof *own);
+    size_t k = 0, nown = 0;
+
+    *out = f;
+    *names = own;
+    *n = 0;
+    if (!f || !own)
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < db->nfields; i++)
+        if (!reserved(db->fields[i]))
+            f[k++] = (shim_filter){db->fields[i], db->fields[i]};
+    for (size_t i = 0; i < db->nfields; i++) {
+        char *one = article_singular(db->fields[i]);
+        if (!one || reserved(one) || has_field(db, one) || filter_listed(f, k, one)) {
+            free(one);
+            continue;
+        }
+        own[nown++] = one;
+        f[k++] = (shim_filter){one, db->fields[i]};
+    }
+    *n = k;
+    return TRAWL_OK;
+}
+
+static void free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+static trawl_status check_query(trawl_db *db, const trawl_query *q)
+{
+    if (!q || !q->query)
+        return db_fail(db, TRAWL_EINVAL, "no query given");
+    if (strlen(q->query) > TRAWL_MAX_QUERY_BYTES)
+        return db_fail(db, TRAWL_ETOOLARGE, "query of %zu bytes is over the limit of %d",
+                       strlen(q->query), TRAWL_MAX_QUERY_BYTES);
+    if (q->limit > TRAWL_MAX_LIMIT)
+        return db_fail(db, TRAWL_EINVAL, "limit %u is over the maximum of %d", q->limit,
+                       TRAWL_MAX_LIMIT);
+    if ((unsigned)q->sort > TRAWL_SORT_DATE_DESC)
+        return db_fail(db, TRAWL_EINVAL, "unknown sort order %d", (int)q->sort);
+    if ((unsigned)q->ranking >= sizeof rankings / sizeof rankings[0])
+        return db_fail(db, TRAWL_EINVAL, "unknown ranking %d", (int)q->ranking);
+    return TRAWL_OK;
+}
+
+static trawl_results *results_new(size_t n)
+{
+    trawl_results *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->hits = calloc(n + 1, sizeof *r->hits);
+    r->articles = calloc(n + 1, sizeof *r->articles);
+    r->snippets = calloc(n + 1, sizeof *r->snippets);
+    r->spans = calloc(n + 1, sizeof *r->spans);
+    if (!r->hits || !r->articles || !r->snippets || !r->spans) {
+        trawl_results_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Hit i's snippet of its body (or title when the body is empty). */
+static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
+                                 unsigned chars)
+{
+    const char *body = json_string_value(json_object_get(r->articles[i], "body"));
+    const char *text = body && *body ? body : r->hits[i].title;
+    char *clean = NULL, *marked = NULL;
+    size_t len, nchars;
+    trawl_status st = snippet_prepare(text, strlen(text), &clean, &len, &nchars);
+
+    if (st != TRAWL_OK)
+        return db_fail(db, st, "out of memory");
+    st = shim_mset_snippet(db->x, m, clean, snippet_bytes(chars, len, nchars),
+                           snippet_flags(), SNIPPET_HI_START, SNIPPET_HI_END, SNIPPET_OMIT,
+                           &marked);
+    free(clean);
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot make a snippet");
+    st = snippet_unmark(marked, chars, &r->snippets[i], &r->spans[i], &r->hits[i].nhighlights);
+    free(marked);
+    if (st != TRAWL_OK)
+        return db_fail(db, st, "out of memory");
+    r->hits[i].snippet = r->snippets[i];
+    r->hits[i].highlights = r->spans[i];
+    return TRAWL_OK;
+}
+
+/* Names hit i for a message: its id term without the "Q", or its position. */
+static char *hit_name(trawl_db *db, const shim_mset *m, size_t i)
+{
+    char *term = NULL, *who = NULL;
+    if (shim_mset_term(db->x, m, i, "Q", &term) == TRAWL_OK && *term)
+        (void)!asprintf(&who, "'%s'", term + 1);
+    else
+        (void)!asprintf(&who, "at rank %zu", i + 1);
+    free(term);
+    return who;
+}
+
+static trawl_status fill_hit(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
+                             const trawl_query *q)
+{
+    size_t len;
+    const void *rec = shim_mset_data(m, i, &len);
+    trawl_hit *h = &r->hits[i];
+    const char *title;
+    trawl_status st = decode_record(db, rec, len, "?", &r->articles[i]);
+
+    if (st != TRAWL_OK) {
+        char *who = hit_name(db, m, i);
+        st = decode_record(db, rec, len, who ? who : "?", &r->articles[i]);
+        free(who);
+        return st;
+    }
+    title = json_string_value(json_object_get(r->articles[i], "title"));
+    h->rank = q->offset + (unsigned)i + 1;
+    h->id = json_string_value(json_object_get(r->articles[i], "id"));
+    h->score = q->sort == TRAWL_SORT_RELEVANCE ? shim_mset_score(m, i) : 0.0;
+    h->title = title ? title : "";
+    h->date = json_string_value(json_object_get(r->articles[i], "date"));
+    h->snippet = "";
+    if (q->snippet_chars)
+        return make_snippet(db, m, r, i, q->snippet_chars);
+    return TRAWL_OK;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+static trawl_status run_query(trawl_db *db, const trawl_query *q, shim_mset **m)
+{
+    shim_filter *filters = NULL;
+    char **names = NULL;
+    size_t nfilters = 0;
+    trawl_status st = make_filters(db, &filters, &nfilters, &names);
+    shim_query sq = {
+        .query = q->query,
+        .parse_flags = parse_flags(),
+        .text_prefix = "title",
+        .text_term_prefix = TITLE_PREFIX,
+        .filters = filters,
+        .nfilters = nfilters,
+        .range_name = "date:",
+        .range_slot = DATE_SLOT,
+        .sort = q->sort == TRAWL_SORT_DATE        ? SHIM_SORT_VALUE_ASC
+                : q->sort == TRAWL_SORT_DATE_DESC ? SHIM_SORT_VALUE_DESC
+                                                  : SHIM_SORT_RELEVANCE,
+        .weight = q->sort == TRAWL_SORT_RELEVANCE ? &rankings[q->ranking] : &unranked,
+        .offset = q->offset,
+        .limit = q->limit ? q->limit : DEFAULT_LIMIT,
+    };
+    if (st == TRAWL_OK && (st = shim_search(db->x, &sq, m)) != TRAWL_OK) {
+        if (st == TRAWL_EQUERY)
+            db_fail(db, st, "%s", shim_errmsg(db->x));
+        else
+            db_shim_fail(db, st, "cannot search");
+    }
+    free(filters);
+    free_names(names);
+    return st;
+}
+
+trawl_status trawl_db_search(trawl_db *db, const trawl_query *q, trawl_results **out)
+{
+    shim_mset *m = NULL;
+    trawl_results *r = NULL;
+    size_t n = 0;
+    trawl_status st;
+
+    *out = NULL;
+    if (!db)
+        return TRAWL_EINVAL;
+    if ((st = check_query(db, q)) != TRAWL_OK)
+        return st;
+    if (!blank(q->query) && (st = run_query(db, q, &m)) != TRAWL_OK)
+        return st;
+    n = m ? shim_mset_size(m) : 0;
+    if (!(r = results_new(n))) {
+        shim_mset_free(m);
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    }
+    r->total = m ? shim_mset_total(m) : 0;
+    for (size_t i = 0; i < n && st == TRAWL_OK; i++, r->n = i)
+        st = fill_hit(db, m, r, i, q);
+    if (st == TRAWL_OK && (st = shim_revision(db->x, &r->revision)) != TRAWL_OK)
+        db_shim_fail(db, st, "cannot read the revision");
+    shim_mset_free(m);
+    if (st != TRAWL_OK) {
+        trawl_results_free(r);
+        return st;
+    }
+    r->n = n;
+    *out = r;
+    return TRAWL_OK;
+}
+
+size_t trawl_results_count(const trawl_results *r)
+{
+    return r ? r->n : 0;
+}
+
+uint64_t trawl_results_total(const trawl_results *r)
+{
+    return r ? r->total : 0;
+}
+
+uint64_t trawl_results_revision(const trawl_results *r)
+{
+    return r ? r->revision : 0;
+}
+
+const trawl_hit *trawl_results_hit(const trawl_results *r, size_t i)
+{
+    return r && i < r->n ? &r->hits[i] : NULL;
+}
+
+void trawl_results_free(trawl_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; r->articles && i <= r->n; i++) {
+        json_decref(r->articles[i]);
+        free(r->snippets[i]);
+        free(r->spans[i]);
+    }
+    free(r->hits);
+    free(r->articles);
+    free(r->snippets);
+    free(r->spans);
+    free(r);
+}

@@ -1,0 +1,144 @@
+/*
+ * shim.h: the plain-C face of engine/xapian.cc, the only C++ in trawl (internal).
+ * engine/db.c drives Xapian through it; no C++ type or exception crosses it.
+ *
+ * The shim translates and decides nothing: db.c says which terms, prefixes, weights,
+ * values and data make a document and how a query is parsed and ranked. Every function
+ * returns a trawl_status; on failure the Xapian (or C++) message is kept on the shim_db
+ * handle (shim_errmsg) for db.c to put in context. Exceptions map as follows:
+ * DatabaseLockError -> TRAWL_ELOCKED, DatabaseCorruptError -> TRAWL_ECORRUPT,
+ * DatabaseNotFoundError (or an opening error on a missing path) -> TRAWL_ENOTFOUND,
+ * QueryParserError -> TRAWL_EQUERY, other Xapian errors -> TRAWL_EIO, std::bad_alloc ->
+ * TRAWL_ENOMEM, anything else -> TRAWL_EINTERNAL. Reads (search, fetch) that meet
+ * DatabaseModifiedError reopen and retry once.
+ */
+#ifndef TRAWL_SHIM_H
+#define TRAWL_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "trawl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct shim_db shim_db;   /* a Xapian (writable) database, stemmer, last error */
+typedef struct shim_doc shim_doc; /* a document being built for indexing */
+typedef struct shim_mset shim_mset; /* the hits of one search, with their data */
+
+/* ---- databases ---------------------------------------------------------------------- */
+
+/* Opens `path` (writable: creating it when missing). On failure *out is NULL and *errmsg
+ * (caller frees) holds Xapian's message. */
+trawl_status shim_open(const char *path, int writable, shim_db **out, char **errmsg);
+/* Closes (a writable database commits pending changes, as Xapian does). NULL-safe. */
+void shim_close(shim_db *s);
+/* The message of the last failure, "" when none. Borrowed from the handle. */
+const char *shim_errmsg(const shim_db *s);
+
+/* Sets the stemmer for indexing and parsing: "none" for no stemming. TRAWL_EINVAL for a
+ * language Xapian does not know. */
+trawl_status shim_set_stemmer(shim_db *s, const char *language);
+
+/* User metadata: *out (caller frees) is "" when the key is not set. */
+trawl_status shim_get_metadata(shim_db *s, const char *key, char **out);
+trawl_status shim_set_metadata(shim_db *s, const char *key, const char *value);
+
+trawl_status shim_doccount(shim_db *s, uint64_t *out);
+trawl_status shim_revision(shim_db *s, uint64_t *out);
+/* Number of distinct terms (walks them all: O(terms)). */
+trawl_status shim_count_terms(shim_db *s, uint64_t *out);
+trawl_status shim_commit(shim_db *s);
+/* Read-only handles: moves to the newest revision; *changed = 1 when it moved. */
+trawl_status shim_reopen(shim_db *s, int *changed);
+
+/* ---- documents ---------------------------------------------------------------------- */
+
+trawl_status shim_doc_new(shim_db *s, shim_doc **out);
+void shim_doc_free(shim_doc *d); /* NULL-safe */
+/* Indexes free text with the database's stemmer (stemmed forms as "Z" terms), keeping
+ * positions; each word's wdf grows by `wdf_inc`; terms get `prefix` ("" for none). */
+trawl_status shim_doc_index_text(shim_db *s, shim_doc *d, const char *text, unsigned wdf_inc,
+                                 const char *prefix);
+/* Leaves a gap of `delta` positions, so phrases never span two fields. */
+trawl_status shim_doc_increase_termpos(shim_db *s, shim_doc *d, unsigned delta);
+trawl_status shim_doc_add_boolean_term(shim_db *s, shim_doc *d, const char *term);
+trawl_status shim_doc_set_value(shim_db *s, shim_doc *d, unsigned slot, const char *value);
+trawl_status shim_doc_set_data(shim_db *s, shim_doc *d, const void *data, size_t len);
+
+/* The data of the document holding the unique term `idterm`. TRAWL_ENOTFOUND when none;
+ * *data (caller frees) holds *len bytes. */
+trawl_status shim_get_data(shim_db *s, const char *idterm, void **data, size_t *len);
+/* Adds `d`, or replaces the document holding `idterm`. When it replaced one, *old (caller
+ * frees) holds the replaced document's data (*oldlen bytes); when it added, *old is NULL. */
+trawl_status shim_put(shim_db *s, const char *idterm, shim_doc *d, void **old, size_t *oldlen);
+/* Deletes the document holding `idterm`; TRAWL_ENOTFOUND when none. */
+trawl_status shim_delete(shim_db *s, const char *idterm);
+
+/* ---- search ------------------------------------------------------------------------- */
+
+typedef enum { SHIM_WEIGHT_BM25 = 0, SHIM_WEIGHT_BOOL } shim_weight_scheme;
+
+/* A weighting scheme and its parameters (BM25: k1, k2, k3, b, min_normlen). */
+typedef struct {
+    shim_weight_scheme scheme;
+    double k1, k2, k3, b, min_normlen;
+} shim_weight;
+
+/* A `name:value` filter: values are turned into terms by article_filter_term(field, v). */
+typedef struct {
+    const char *name;  /* what the user types before the colon */
+    const char *field; /* the article field it searches */
+} shim_filter;
+
+typedef enum { SHIM_SORT_RELEVANCE = 0, SHIM_SORT_VALUE_ASC, SHIM_SORT_VALUE_DESC } shim_sort;
+
+typedef struct {
+    const char *query;          /* QueryParser syntax */
+    unsigned parse_flags;       /* Xapian::QueryParser flags */
+    const char *text_prefix;    /* free-text prefix name ("title") ... */
+    const char *text_term_prefix; /* ... and its term prefix ("S") */
+    const shim_filter *filters; /* boolean filter prefixes */
+    size_t nfilters;
+    const char *range_name;     /* "date:" range prefix; ends parsed by article_date_key */
+    unsigned range_slot;        /* value slot of the range and of the sort */
+    shim_sort sort;             /* by relevance, or by range_slot (empty values last) */
+    const shim_weight *weight;
+    unsigned offset, limit;
+} shim_query;
+
+/* Runs a query and fetches every hit's document data. */
+trawl_status shim_search(shim_db *s, const shim_query *q, shim_mset **out);
+void shim_mset_free(shim_mset *m); /* NULL-safe */
+size_t shim_mset_size(const shim_mset *m);
+uint64_t shim_mset_total(const shim_mset *m);
+double shim_mset_score(const shim_mset *m, size_t i);
+/* Hit i's document data: borrowed from the mset. */
+const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len);
+/* Hit i's unique term (starting with `prefix`), for messages; *out is the caller's, ""
+ * when it has none. */
+trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char *prefix,
+                            char **out);
+/* Xapian's MSet::snippet of `text` at most `bytes` long, matches between hi_start and
+ * hi_end, `omit` where text was cut; `flags` are Xapian::MSet snippet flags. *out is the
+ * caller's. */
+trawl_status shim_mset_snippet(shim_db *s, const shim_mset *m, const char *text, size_t bytes,
+                               unsigned flags, const char *hi_start, const char *hi_end,
+                               const char *omit, char **out);
+
+/* Query-parser flags and snippet flags, named here so db.c need not include Xapian. */
+extern const unsigned SHIM_QP_DEFAULT, SHIM_QP_PHRASE, SHIM_QP_BOOLEAN, SHIM_QP_LOVEHATE,
+    SHIM_QP_PURE_NOT, SHIM_QP_PARTIAL, SHIM_QP_BOOLEAN_ANY_CASE;
+extern const unsigned SHIM_SNIPPET_BACKGROUND_MODEL, SHIM_SNIPPET_EXHAUSTIVE;
+
+/* ---- text --------------------------------------------------------------------------- */
+
+/* `s` lower-cased with Xapian's Unicode tables; *out is the caller's. */
+trawl_status shim_utf8_lower(const char *s, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * xapian.cc: the Xapian shim, the only C++ in trawl. engine/db.c calls it through the
+ * plain-C interface in engine/shim.h; nothing C++ crosses that boundary.
+ *
+ * Every extern "C" function body sits inside try { ... } catch (...) { return fail(s); },
+ * and fail() is the one place that maps exceptions to statuses (table in shim.h) and keeps
+ * the message on the handle. Reads that meet DatabaseModifiedError (a writer committed
+ * twice under us) reopen and retry once, in retrying(). The shim holds no policy: terms,
+ * prefixes, weights and formats come from db.c and article.c.
+ */
+#include <xapian.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+
+#include "article.h"
+#include "shim.h"
+
+struct shim_db {
+    std::string path;
+    bool writable = false;
+    Xapian::Database rdb;         // read-only handles
+    Xapian::WritableDatabase wdb; // writable handles
+    Xapian::Stem stem;
+    Xapian::TermGenerator tg;
+    std::string err;
+    bool terms_cached = false;
+    Xapian::rev terms_rev = 0;
+    uint64_t terms = 0;
+
+    Xapian::Database &db() { return writable ? wdb : rdb; }
+};
+
+struct shim_doc {
+    Xapian::Document doc;
+};
+
+struct shim_mset {
+    Xapian::Enquire enquire;
+    Xapian::MSet mset;
+    Xapian::Stem stem;
+    std::vector<std::string> data;
+    std::vector<double> scores;
+    explicit shim_mset(const Xapian::Database &db) : enquire(db) {}
+};
+
+extern "C" {
+const unsigned SHIM_QP_DEFAULT = Xapian::QueryParser::FLAG_DEFAULT;
+const unsigned SHIM_QP_PHRASE = Xapian::QueryParser::FLAG_PHRASE;
+const unsigned SHIM_QP_BOOLEAN = Xapian::QueryParser::FLAG_BOOLEAN;
+const unsigned SHIM_QP_LOVEHATE = Xapian::QueryParser::FLAG_LOVEHATE;
+const unsigned SHIM_QP_PURE_NOT = Xapian::QueryParser::FLAG_PURE_NOT;
+const unsigned SHIM_QP_PARTIAL = Xapian::QueryParser::FLAG_PARTIAL;
+const unsigned SHIM_QP_BOOLEAN_ANY_CASE = Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE;
+const unsigned SHIM_SNIPPET_BACKGROUND_MODEL = Xapian::MSet::SNIPPET_BACKGROUND_MODEL;
+const unsigned SHIM_SNIPPET_EXHAUSTIVE = Xapian::MSet::SNIPPET_EXHAUSTIVE;
+}
+
+namespace {
+
+/* Maps the exception in flight to a status and stores its message in *msg. Only call
+ * from inside a catch block. */
+trawl_status map_exception(std::string *msg, const std::string &path)
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        *msg = e.get_description();
+        return TRAWL_ELOCKED;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        *msg = e.get_description();
+        return TRAWL_ECORRUPT;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        *msg = e.get_description();
+        return TRAWL_ENOTFOUND;
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        struct stat sb;
+        *msg = e.get_description();
+        return !path.empty() && stat(path.c_str(), &sb) < 0 ? TRAWL_ENOTFOUND : TRAWL_EIO;
+    } catch (const Xapian::QueryParserError &e) {
+        *msg = e.get_msg();
+        return TRAWL_EQUERY;
+    } catch (const Xapian::InvalidArgumentError &e) {
+        *msg = e.get_description();
+        return TRAWL_EINVAL;
+    } catch (const Xapian::Error &e) {
+        *msg = e.get_description();
+        return TRAWL_EIO;
+    } catch (const std::bad_alloc &) {
+        *msg = "out of memory";
+        return TRAWL_ENOMEM;
+    } catch (const std::exception &e) {
+        *msg = std::string("unexpected C++ exception: ") + e.what();
+        return TRAWL_EINTERNAL;
+    } catch (...) {
+        *msg = "unexpected C++ exception of unknown type";
+        return TRAWL_EINTERNAL;
+    }
+}
+
+/* The one catch-all target of every shim function that has a handle. */
+trawl_status fail(shim_db *s)
+{
+    try {
+        std::string msg;
+        trawl_status st = map_exception(&msg, s->path);
+        s->err.swap(msg);
+        return st;
+    } catch (...) {
+        return TRAWL_ENOMEM; // copying the message itself failed
+    }
+}
+
+/* Runs f; when the database was modified under a read, reopens and runs it once more. */
+template <class F> void retrying(shim_db *s, F f)
+{
+    try {
+        f();
+    } catch (const Xapian::DatabaseModifiedError &) {
+        s->db().reopen();
+        f();
+    }
+}
+
+char *dup_string(const std::string &str)
+{
+    char *p = static_cast<char *>(std::malloc(str.size() + 1));
+    if (!p)
+        throw std::bad_alloc();
+    std::memcpy(p, str.data(), str.size());
+    p[str.size()] = '\0';
+    return p;
+}
+
+void *dup_bytes(const std::string &str)
+{
+    void *p = std::malloc(str.size() ? str.size() : 1);
+    if (!p)
+        throw std::bad_alloc();
+    std::memcpy(p, str.data(), str.size());
+    return p;
+}
+
+/* `name:value` filters: the value becomes the boolean term article_filter_term builds. */
+class FilterProcessor : public Xapian::FieldProcessor {
+    std::string field;
+
+  public:
+    explicit FilterProcessor(const char *f) : field(f) {}
+    Xapian::Query operator()(const std::string &value) override
+    {
+        char *term = nullptr;
+        trawl_status st = article_filter_term(field.c_str(), value.c_str(), &term);
+        if (st == TRAWL_ENOMEM)
+            throw std::bad_alloc();
+        if (st != TRAWL_OK)
+            throw Xapian::QueryParserError("cannot make a term of " + field + " value '" +
+                                           value + "'");
+        Xapian::Query q(term);
+        std::free(term);
+        return q;
+    }
+};
+
+/* `date:A..B`: either end may be empty; B is inclusive to the end of its period. */
+class DateRangeProcessor : public Xapian::RangeProcessor {
+  public:
+    DateRangeProcessor(Xapian::valueno slot, const std::string &prefix)
+        : Xapian::RangeProcessor(slot, prefix)
+    {
+    }
+    Xapian::Query operator()(const std::string &b, const std::string &e) override
+    {
+        char kb[ARTICLE_DATE_KEY_LEN + 1], ke[ARTICLE_DATE_KEY_LEN + 1];
+        check(b, DATE_RANGE_START, kb);
+        check(e, DATE_RANGE_END, ke);
+        if (!b.empty() && !e.empty())
+            return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, kb, ke);
+        if (!e.empty())
+            return Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, ke);
+        return Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, b.empty() ? "" : kb);
+    }
+
+  private:
+    void check(const std::string &v, article_date_mode mode, char *key)
+    {
+        if (!v.empty() && article_date_key(v.data(), v.size(), mode, key) < 0)
+            throw Xapian::QueryParserError(str + "'" + v +
+                                           "' is not a date: use YYYY, YYYY-MM, YYYY-MM-DD "
+                                           "or YYYY-MM-DDThh:mm[:ss]");
+    }
+};
+
+void set_parser(shim_db *s, const shim_query *q, Xapian::QueryParser &qp)
+{
+    qp.set_database(s->db());
+    qp.set_stemmer(s->stem);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_OR);
+    if (q->text_prefix)
+        qp.add_prefix(q->text_prefix, q->text_term_prefix);
+    for (size_t i = 0; i < q->nfilters; i++) {
+        std::string group = q->filters[i].field;
+        qp.add_boolean_prefix(q->filters[i].name,
+                              (new FilterProcessor(q->filters[i].field))->release(), &group);
+    }
+    if (q->range_name)
+        qp.add_rangeprocessor(
+            (new DateRangeProcessor(q->range_slot, q->range_name))->release());
+}
+
+void set_ranking(const shim_query *q, Xapian::Enquire &enq)
+{
+    const shim_weight *w = q->weight;
+    if (w->scheme == SHIM_WEIGHT_BOOL)
+        enq.set_weighting_scheme(Xapian::BoolWeight());
+    else
+        enq.set_weighting_scheme(Xapian::BM25Weight(w->k1, w->k2, w->k3, w->b, w->min_normlen));
+    if (q->sort != SHIM_SORT_RELEVANCE) {
+        auto *keys = new Xapian::MultiValueKeyMaker();
+        // Empty values (no date) must sort last both ways: as "\xff" going up; going
+        // down an empty value is already the smallest, so it comes last.
+        if (q->sort == SHIM_SORT_VALUE_ASC)
+            keys->add_value(q->range_slot, false, "\xff");
+        else
+            keys->add_value(q->range_slot, true, "");
+        enq.set_sort_by_key(keys->release(), false);
+    }
+}
+
+void run_search(shim_db *s, const shim_query *q, shim_mset *m)
+{
+    Xapian::QueryParser qp;
+    set_parser(s, q, qp);
+    Xapian::Query query = qp.parse_query(q->query, q->parse_flags);
+    m->enquire = Xapian::Enquire(s->db());
+    m->enquire.set_query(query);
+    set_ranking(q, m->enquire);
+    m->mset = m->enquire.get_mset(q->offset, q->limit, q->offset + q->limit);
+    m->data.clear();
+    m->scores.clear();
+    for (Xapian::MSetIterator it = m->mset.begin(); it != m->mset.end(); ++it) {
+        m->data.push_back(it.get_document().get_data());
+        m->scores.push_back(it.get_weight());
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+trawl_status shim_open(const char *path, int writable, shim_db **out, char **errmsg)
+{
+    shim_db *s = nullptr;
+    *out = nullptr;
+    *errmsg = nullptr;
+    try {
+        s = new shim_db;
+        s->path = path;
+        s->writable = writable != 0;
+        if (s->writable)
+            s->wdb = Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
+        else
+            s->rdb = Xapian::Database(path);
+        s->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+        *out = s;
+        return TRAWL_OK;
+    } catch (...) {
+        std::string msg;
+        trawl_status st = map_exception(&msg, path);
+        delete s;
+        try {
+            *errmsg = dup_string(msg);
+        } catch (...) {
+        }
+        return st;
+    }
+}
+
+void shim_close(shim_db *s)
+{
+    if (!s)
+        return;
+    try {
+        s->db().close();
+    } catch (...) {
+    }
+    delete s;
+}
+
+const char *shim_errmsg(const shim_db *s)
+{
+    return s ? s->err.c_str() : "";
+}
+
+trawl_status shim_set_stemmer(shim_db *s, const char *language)
+{
+    try {
+        s->stem = Xapian::Stem(language);
+        s->tg.set_stemmer(s->stem);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_get_metadata(shim_db *s, const char *key, char **out)
+{
+    *out = nullptr;
+    try {
+        std::string v;
+        retrying(s, [&] { v = s->db().get_metadata(key); });
+        *out = dup_string(v);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_set_metadata(shim_db *s, const char *key, const char *value)
+{
+    try {
+        s->wdb.set_metadata(key, value);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doccount(shim_db *s, uint64_t *out)
+{
+    try {
+        *out = s->db().get_doccount();
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_revision(shim_db *s, uint64_t *out)
+{
+    try {
+        *out = s->db().get_revision();
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_count_terms(shim_db *s, uint64_t *out)
+{
+    try {
+        Xapian::rev rev = s->db().get_revision();
+        if (!s->terms_cached || rev != s->terms_rev || s->writable) {
+            uint64_t n = 0;
+            retrying(s, [&] {
+                n = 0;
+                for (auto t = s->db().allterms_begin(); t != s->db().allterms_end(); ++t)
+                    n++;
+            });
+            s->terms = n;
+            s->terms_rev = rev;
+            s->terms_cached = true;
+        }
+        *out = s->terms;
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_commit(shim_db *s)
+{
+    try {
+        s->wdb.commit();
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_reopen(shim_db *s, int *changed)
+{
+    try {
+        int moved = s->db().reopen() ? 1 : 0;
+        if (changed)
+            *changed = moved;
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doc_new(shim_db *s, shim_doc **out)
+{
+    *out = nullptr;
+    try {
+        shim_doc *d = new shim_doc;
+        s->tg.set_document(d->doc);
+        s->tg.set_termpos(0);
+        *out = d;
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+void shim_doc_free(shim_doc *d)
+{
+    delete d;
+}
+
+trawl_status shim_doc_index_text(shim_db *s, shim_doc *d, const char *text, unsigned wdf_inc,
+                                 const char *prefix)
+{
+    try {
+        s->tg.set_document(d->doc); // the generator keeps its term position across calls
+        s->tg.index_text(text, wdf_inc, prefix);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doc_increase_termpos(shim_db *s, shim_doc *d, unsigned delta)
+{
+    try {
+        (void)d;
+        s->tg.increase_termpos(delta);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doc_add_boolean_term(shim_db *s, shim_doc *d, const char *term)
+{
+    try {
+        d->doc.add_boolean_term(term);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doc_set_value(shim_db *s, shim_doc *d, unsigned slot, const char *value)
+{
+    try {
+        d->doc.add_value(slot, value);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doc_set_data(shim_db *s, shim_doc *d, const void *data, size_t len)
+{
+    try {
+        d->doc.set_data(std::string(static_cast<const char *>(data), len));
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_get_data(shim_db *s, const char *idterm, void **data, size_t *len)
+{
+    *data = nullptr;
+    *len = 0;
+    try {
+        bool found = false;
+        std::string v;
+        retrying(s, [&] {
+            Xapian::Database &db = s->db();
+            Xapian::PostingIterator p = db.postlist_begin(idterm);
+            found = p != db.postlist_end(idterm);
+            if (found)
+                v = db.get_document(*p).get_data();
+        });
+        if (!found) {
+            s->err = "no such document";
+            return TRAWL_ENOTFOUND;
+        }
+        *data = dup_bytes(v);
+        *len = v.size();
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_put(shim_db *s, const char *idterm, shim_doc *d, void **old, size_t *oldlen)
+{
+    *old = nullptr;
+    *oldlen = 0;
+    try {
+        Xapian::PostingIterator p = s->wdb.postlist_begin(idterm);
+        if (p == s->wdb.postlist_end(idterm)) {
+            s->wdb.add_document(d->doc);
+            return TRAWL_OK;
+        }
+        Xapian::docid id = *p;
+        std::string v = s->wdb.get_document(id).get_data();
+        void *copy = dup_bytes(v);
+        try {
+            s->wdb.replace_document(id, d->doc);
+        } catch (...) {
+            std::free(copy);
+            throw;
+        }
+        *old = copy;
+        *oldlen = v.size();
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_delete(shim_db *s, const char *idterm)
+{
+    try {
+        if (s->wdb.postlist_begin(idterm) == s->wdb.postlist_end(idterm)) {
+            s->err = "no such document";
+            return TRAWL_ENOTFOUND;
+        }
+        s->wdb.delete_document(idterm);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_search(shim_db *s, const shim_query *q, shim_mset **out)
+{
+    shim_mset *m = nullptr;
+    *out = nullptr;
+    try {
+        m = new shim_mset(s->db());
+        m->stem = s->stem;
+        retrying(s, [&] { run_search(s, q, m); });
+        *out = m;
+        return TRAWL_OK;
+    } catch (...) {
+        delete m;
+        return fail(s);
+    }
+}
+
+void shim_mset_free(shim_mset *m)
+{
+    delete m;
+}
+
+size_t shim_mset_size(const shim_mset *m)
+{
+    return m->data.size();
+}
+
+uint64_t shim_mset_total(const shim_mset *m)
+{
+    return m->mset.get_matches_estimated();
+}
+
+double shim_mset_score(const shim_mset *m, size_t i)
+{
+    return i < m->scores.size() ? m->scores[i] : 0.0;
+}
+
+const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len)
+{
+    *len = m->data[i].size();
+    return m->data[i].data();
+}
+
+trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char *prefix,
+                            char **out)
+{
+    *out = nullptr;
+    try {
+        std::string term;
+        Xapian::docid id = *(m->mset[Xapian::doccount(i)]);
+        Xapian::TermIterator t = s->db().termlist_begin(id);
+        t.skip_to(prefix);
+        if (t != s->db().termlist_end(id) && (*t).compare(0, std::strlen(prefix), prefix) == 0)
+            term = *t;
+        *out = dup_string(term);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_mset_snippet(shim_db *s, const shim_mset *m, const char *text, size_t bytes,
+                               unsigned flags, const char *hi_start, const char *hi_end,
+                               const char *omit, char **out)
+{
+    *out = nullptr;
+    try {
+        *out = dup_string(
+            m->mset.snippet(text, bytes, m->stem, flags, hi_start, hi_end, omit));
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_utf8_lower(const char *str, char **out)
+{
+    *out = nullptr;
+    try {
+        *out = dup_string(Xapian::Unicode::tolower(str));
+        return TRAWL_OK;
+    } catch (const std::bad_alloc &) {
+        return TRAWL_ENOMEM;
+    } catch (...) {
+        return TRAWL_EINTERNAL;
+    }
+}
+
+} // extern "C"

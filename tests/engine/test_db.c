@@ -1,0 +1,452 @@
+/*
+ * test_db.c: cmocka tests of engine/db.c (with the shim under it): opening, creating and
+ * locking databases; adding, replacing, deleting and fetching articles; commit and
+ * reopen; statistics; the stemming language; and a corrupted stored record. Each test
+ * builds its database in a mkdtemp directory. Run by `make check`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "shim.h"
+#include "store.h"
+#include "trawl.h"
+
+/* ---- fixture: a fresh directory per test ------------------------------------------------ */
+
+struct fix {
+    char dir[256];
+    char path[300]; /* the database inside dir */
+};
+
+static int setup(void **state)
+{
+    struct fix *f = calloc(1, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "%s/trawl-test-db.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static int teardown(void **state)
+{
+    struct fix *f = *state;
+    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static trawl_db *open_or_fail(const char *path, unsigned flags)
+{
+    trawl_db *db = NULL;
+    char *msg = NULL;
+    trawl_status st = trawl_db_open(path, flags, &db, &msg);
+    if (st != TRAWL_OK)
+        fail_msg("open %s: %s: %s", path, trawl_status_name(st), msg ? msg : "");
+    return db;
+}
+
+static trawl_article *article(const char *json)
+{
+    trawl_article *a = NULL;
+    char *msg = NULL;
+    if (trawl_article_from_json(json, strlen(json), &a, &msg) != TRAWL_OK)
+        fail_msg("bad test article %s: %s", json, msg ? msg : "");
+    return a;
+}
+
+static void put_json(trawl_db *db, const char *json, trawl_put_result want)
+{
+    trawl_article *a = article(json);
+    trawl_put_result r = 0;
+    trawl_status st = trawl_db_put(db, a, &r);
+    if (st != TRAWL_OK || r != want)
+        fail_msg("put %s: %s (%d): %s", json, trawl_status_name(st), (int)r,
+                 trawl_db_errmsg(db));
+    trawl_article_free(a);
+}
+
+static size_t count_hits(trawl_db *db, const char *query)
+{
+    trawl_query q = {.query = query, .limit = 100};
+    trawl_results *r = NULL;
+    size_t n;
+    if (trawl_db_search(db, &q, &r) != TRAWL_OK)
+        fail_msg("search '%s': %s", query, trawl_db_errmsg(db));
+    n = trawl_results_count(r);
+    trawl_results_free(r);
+    return n;
+}
+
+/* ---- tests ----------------------------------------------------------------------------- */
+
+static void test_open_missing(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = (trawl_db *)1;
+    char *msg = NULL;
+    assert_int_equal(trawl_db_open(f->path, TRAWL_DB_READONLY, &db, &msg), TRAWL_ENOTFOUND);
+    assert_null(db);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, f->path));
+    free(msg);
+    assert_int_equal(trawl_db_open("", TRAWL_DB_READONLY, &db, NULL), TRAWL_EINVAL);
+    trawl_db_close(NULL);
+}
+
+static void test_create_nested(void **state)
+{
+    struct fix *f = *state;
+    char deep[400];
+    trawl_db *db;
+    snprintf(deep, sizeof deep, "%s/a/b/db", f->dir);
+    db = open_or_fail(deep, TRAWL_DB_WRITABLE);
+    assert_string_equal(trawl_db_path(db), deep);
+    assert_string_equal(trawl_db_language(db), "english");
+    assert_string_equal(trawl_db_errmsg(db), "");
+    trawl_db_close(db);
+    db = open_or_fail(deep, TRAWL_DB_READONLY);
+    trawl_db_close(db);
+}
+
+static void test_locked(void **state)
+{
+    struct fix *f = *state;
+    int up[2], down[2];
+    char c = 0, *msg = NULL;
+    trawl_db *db = NULL;
+    pid_t pid;
+
+    trawl_db_close(open_or_fail(f->path, TRAWL_DB_WRITABLE));
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the other writer: holds the lock until told to stop */
+        trawl_db *w = NULL;
+        int ok = trawl_db_open(f->path, TRAWL_DB_WRITABLE, &w, NULL) == TRAWL_OK;
+        if (write(up[1], ok ? "y" : "n", 1) != 1 || read(down[0], &c, 1) < 0)
+            ok = 0;
+        trawl_db_close(w);
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    assert_int_equal(trawl_db_open(f->path, TRAWL_DB_WRITABLE, &db, &msg), TRAWL_ELOCKED);
+    assert_null(db);
+    assert_non_null(strstr(msg, "locked"));
+    assert_non_null(strstr(msg, f->path));
+    free(msg);
+    /* readers are not locked out */
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    trawl_db_close(db);
+    assert_int_equal(write(down[1], "x", 1), 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(up[0]), close(up[1]), close(down[0]), close(down[1]);
+    /* released: a writer can open again */
+    trawl_db_close(open_or_fail(f->path, TRAWL_DB_WRITABLE));
+}
+
+static void test_put_get_replace_delete(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    trawl_article *a = NULL;
+    char *json = NULL;
+    const char *nested = "{\"id\":\"n1\",\"title\":\"Nested\",\"extra\":{\"k\":[1,2,{\"x\":null}]},"
+                         "\"score\":3.5,\"flag\":true,\"tags\":[\"a\",\"b\"]}";
+
+    put_json(db, nested, TRAWL_PUT_ADDED);
+    put_json(db, "{\"id\":\"u1\",\"title\":\"Z\\u00fcrich caf\\u00e9\",\"body\":"
+                 "\"\\u6771\\u4eac \\u00e9t\\u00e9 na\\u00efve \\ud83d\\ude00\"}",
+             TRAWL_PUT_ADDED);
+    /* nested objects, numbers and booleans come back as stored */
+    assert_int_equal(trawl_db_get(db, "n1", &a), TRAWL_OK);
+    assert_int_equal(trawl_article_to_json(a, &json), TRAWL_OK);
+    assert_string_equal(json, nested[0] == '{' ? "{\"id\":\"n1\",\"title\":\"Nested\",\"extra\":"
+                                                 "{\"k\":[1,2,{\"x\":null}]},\"score\":3.5,"
+                                                 "\"flag\":true,\"tags\":[\"a\",\"b\"]}"
+                                               : "");
+    free(json);
+    trawl_article_free(a);
+    /* non-ASCII text round-trips and is searchable */
+    assert_int_equal(trawl_db_get(db, "u1", &a), TRAWL_OK);
+    assert_string_equal(trawl_article_get(a, "title"), "Z\xc3\xbcrich caf\xc3\xa9");
+    trawl_article_free(a);
+    assert_int_equal(count_hits(db, "z\xc3\xbcrich"), 1);
+    assert_int_equal(count_hits(db, "CAF\xc3\x89"), 1);
+    assert_int_equal(count_hits(db, "\xc3\xa9t\xc3\xa9"), 1);
+
+    /* replace keeps one article under the id and shows the new text */
+    put_json(db, "{\"id\":\"n1\",\"title\":\"Replaced\"}", TRAWL_PUT_REPLACED);
+    assert_int_equal(trawl_db_get(db, "n1", &a), TRAWL_OK);
+    assert_string_equal(trawl_article_get(a, "title"), "Replaced");
+    trawl_article_free(a);
+    assert_int_equal(count_hits(db, "nested"), 0);
+    assert_int_equal(count_hits(db, "replaced"), 1);
+    assert_int_equal(trawl_db_commit(db), TRAWL_OK);
+
+    /* delete */
+    assert_int_equal(trawl_db_delete(db, "n1"), TRAWL_OK);
+    assert_int_equal(trawl_db_delete(db, "n1"), TRAWL_ENOTFOUND);
+    assert_non_null(strstr(trawl_db_errmsg(db), "n1"));
+    assert_int_equal(trawl_db_get(db, "n1", &a), TRAWL_ENOTFOUND);
+    assert_null(a);
+    assert_non_null(strstr(trawl_db_errmsg(db), "n1"));
+    assert_int_equal(trawl_db_commit(db), TRAWL_OK);
+    trawl_db_close(db);
+
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(trawl_db_get(db, "n1", &a), TRAWL_ENOTFOUND);
+    assert_int_equal(trawl_db_get(db, "u1", &a), TRAWL_OK);
+    trawl_article_free(a);
+    /* a read-only handle refuses writes with a message */
+    a = article("{\"id\":\"x\"}");
+    assert_int_equal(trawl_db_put(db, a, NULL), TRAWL_EINVAL);
+    assert_non_null(strstr(trawl_db_errmsg(db), "read-only"));
+    assert_int_equal(trawl_db_delete(db, "u1"), TRAWL_EINVAL);
+    assert_int_equal(trawl_db_commit(db), TRAWL_EINVAL);
+    trawl_article_free(a);
+    trawl_db_close(db);
+}
+
+static void test_long_ids(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    char id1[1000], id2[1000], json[1200];
+    trawl_article *a = NULL;
+    memset(id1, 'x', 999);
+    id1[999] = '\0';
+    memcpy(id2, id1, sizeof id1);
+    id2[500] = 'y'; /* same first 160 bytes */
+    snprintf(json, sizeof json, "{\"id\":\"%s\",\"title\":\"one\"}", id1);
+    put_json(db, json, TRAWL_PUT_ADDED);
+    snprintf(json, sizeof json, "{\"id\":\"%s\",\"title\":\"two\"}", id2);
+    put_json(db, json, TRAWL_PUT_ADDED);
+    assert_int_equal(trawl_db_get(db, id2, &a), TRAWL_OK);
+    assert_string_equal(trawl_article_get(a, "title"), "two");
+    assert_string_equal(trawl_article_id(a), id2);
+    trawl_article_free(a);
+    assert_int_equal(trawl_db_delete(db, id1), TRAWL_OK);
+    assert_int_equal(trawl_db_get(db, id1, &a), TRAWL_ENOTFOUND);
+    trawl_db_close(db);
+}
+
+static void test_commit_and_reopen(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *w = open_or_fail(f->path, TRAWL_DB_WRITABLE), *r;
+    int changed = -1;
+    put_json(w, "{\"id\":\"a\",\"title\":\"first\"}", TRAWL_PUT_ADDED);
+    assert_int_equal(trawl_db_commit(w), TRAWL_OK);
+    r = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(count_hits(r, "first"), 1);
+
+    put_json(w, "{\"id\":\"b\",\"title\":\"second\",\"region\":\"north\"}", TRAWL_PUT_ADDED);
+    assert_int_equal(count_hits(r, "second"), 0); /* not committed */
+    assert_int_equal(trawl_db_reopen(r, &changed), TRAWL_OK);
+    assert_int_equal(changed, 0);
+    assert_int_equal(trawl_db_commit(w), TRAWL_OK);
+    assert_int_equal(count_hits(r, "second"), 0); /* committed, not reopened */
+    assert_int_equal(trawl_db_reopen(r, &changed), TRAWL_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(count_hits(r, "second"), 1);
+    /* the reader learned the new filter field on reopen */
+    assert_int_equal(count_hits(r, "region:north"), 1);
+    assert_int_equal(trawl_db_reopen(r, NULL), TRAWL_OK);
+    trawl_db_close(r);
+    /* close commits what is pending */
+    put_json(w, "{\"id\":\"c\",\"title\":\"third\"}", TRAWL_PUT_ADDED);
+    trawl_db_close(w);
+    r = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(count_hits(r, "third"), 1);
+    trawl_db_close(r);
+}
+
+/* Sum of the stored record lengths, as the stats should report them. */
+static size_t json_len(const char *json)
+{
+    trawl_article *a = article(json);
+    char *out = NULL;
+    size_t n;
+    assert_int_equal(trawl_article_to_json(a, &out), TRAWL_OK);
+    n = strlen(out);
+    free(out);
+    trawl_article_free(a);
+    return n;
+}
+
+static void test_stats(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE), *r;
+    trawl_stats s, s2;
+    const char *a1 = "{\"id\":\"s1\",\"title\":\"Alpha beta\",\"body\":\"gamma delta epsilon\"}";
+    const char *a2 = "{\"id\":\"s2\",\"title\":\"Zeta\"}";
+    const char *a2b = "{\"id\":\"s2\",\"title\":\"Zeta replaced with a longer title\"}";
+    time_t before = time(NULL);
+
+    assert_int_equal(trawl_db_stats(db, &s), TRAWL_OK);
+    assert_int_equal(s.articles, 0);
+    assert_int_equal(s.last_commit, 0);
+    put_json(db, a1, TRAWL_PUT_ADDED);
+    put_json(db, a2, TRAWL_PUT_ADDED);
+    put_json(db, a2b, TRAWL_PUT_REPLACED);
+    assert_int_equal(trawl_db_commit(db), TRAWL_OK);
+    assert_int_equal(trawl_db_stats(db, &s), TRAWL_OK);
+    assert_int_equal(s.articles, 2);
+    assert_true(s.terms >= 8);
+    assert_int_equal(s.text_bytes, json_len(a1) + json_len(a2b));
+    assert_true(s.store_bytes > 0);
+    assert_true(s.db_bytes > 0);
+    assert_true(s.revision >= 1);
+    assert_true(s.last_commit >= before && s.last_commit <= time(NULL) + 1);
+
+    r = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(trawl_db_stats(r, &s2), TRAWL_OK);
+    assert_int_equal(s2.articles, s.articles);
+    assert_int_equal(s2.terms, s.terms);
+    assert_int_equal(s2.text_bytes, s.text_bytes);
+    assert_int_equal(s2.store_bytes, s.store_bytes);
+    assert_int_equal(s2.revision, s.revision);
+    assert_int_equal(s2.last_commit, s.last_commit);
+
+    assert_int_equal(trawl_db_delete(db, "s1"), TRAWL_OK);
+    assert_int_equal(trawl_db_commit(db), TRAWL_OK);
+    assert_int_equal(trawl_db_reopen(r, NULL), TRAWL_OK);
+    assert_int_equal(trawl_db_stats(r, &s2), TRAWL_OK);
+    assert_int_equal(s2.articles, 1);
+    assert_int_equal(s2.text_bytes, json_len(a2b));
+    assert_true(s2.revision > s.revision);
+    assert_true(s2.terms < s.terms);
+    trawl_db_close(r);
+    trawl_db_close(db);
+}
+
+static void test_language(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    assert_int_equal(trawl_db_set_language(db, "klingon"), TRAWL_EINVAL);
+    assert_non_null(strstr(trawl_db_errmsg(db), "klingon"));
+    assert_int_equal(trawl_db_set_language(db, "french"), TRAWL_OK);
+    assert_string_equal(trawl_db_language(db), "french");
+    put_json(db, "{\"id\":\"f1\",\"body\":\"les chevaux mangeaient\"}", TRAWL_PUT_ADDED);
+    assert_int_equal(trawl_db_set_language(db, "english"), TRAWL_EINVAL);
+    assert_int_equal(trawl_db_commit(db), TRAWL_OK);
+    trawl_db_close(db);
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_string_equal(trawl_db_language(db), "french");
+    assert_int_equal(count_hits(db, "cheval"), 1); /* French stemming: chevaux -> cheval */
+    assert_int_equal(trawl_db_set_language(db, "german"), TRAWL_EINVAL);
+    trawl_db_close(db);
+}
+
+/* Writes a document whose stored record is `data`, through the shim, as a damaged
+ * database would hold it. */
+static void write_raw(const char *path, const char *id, const void *data, size_t len)
+{
+    shim_db *s = NULL;
+    shim_doc *d = NULL;
+    char *msg = NULL, *term = NULL;
+    void *old = NULL;
+    size_t oldlen = 0;
+    assert_int_equal(shim_open(path, 1, &s, &msg), TRAWL_OK);
+    assert_int_equal(article_id_term(id, &term), TRAWL_OK);
+    assert_int_equal(shim_doc_new(s, &d), TRAWL_OK);
+    assert_int_equal(shim_doc_index_text(s, d, "damaged record", 1, ""), TRAWL_OK);
+    assert_int_equal(shim_doc_add_boolean_term(s, d, term), TRAWL_OK);
+    assert_int_equal(shim_doc_set_data(s, d, data, len), TRAWL_OK);
+    assert_int_equal(shim_put(s, term, d, &old, &oldlen), TRAWL_OK);
+    assert_int_equal(shim_commit(s), TRAWL_OK);
+    free(old);
+    free(term);
+    shim_doc_free(d);
+    shim_close(s);
+}
+
+static void test_corrupt_record(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    trawl_article *a = NULL;
+    trawl_results *res = NULL;
+    trawl_query q = {.query = "damaged", .snippet_chars = 100};
+    unsigned char *rec = NULL;
+    size_t reclen = 0;
+    const char *notjson = "this is not json";
+
+    put_json(db, "{\"id\":\"fine\",\"title\":\"intact\"}", TRAWL_PUT_ADDED);
+    trawl_db_close(db);
+    write_raw(f->path, "broken-1", "\x00\x01garbage", 9);
+    /* a record that decodes but is not an article */
+    assert_int_equal(store_encode(notjson, strlen(notjson), &rec, &reclen), TRAWL_OK);
+    write_raw(f->path, "broken-2", rec, reclen);
+    free(rec);
+    /* a truncated real record */
+    assert_int_equal(store_encode("{\"id\":\"broken-3\"}", 17, &rec, &reclen), TRAWL_OK);
+    write_raw(f->path, "broken-3", rec, reclen - 1);
+    free(rec);
+
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    static const char *const ids[] = {"broken-1", "broken-2", "broken-3"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(trawl_db_get(db, ids[i], &a), TRAWL_ECORRUPT);
+        assert_null(a);
+        if (!strstr(trawl_db_errmsg(db), ids[i]))
+            fail_msg("message for %s: %s", ids[i], trawl_db_errmsg(db));
+    }
+    assert_int_equal(trawl_db_get(db, "fine", &a), TRAWL_OK);
+    trawl_article_free(a);
+    /* a search reaching a damaged record says which article */
+    assert_int_equal(trawl_db_search(db, &q, &res), TRAWL_ECORRUPT);
+    assert_null(res);
+    assert_non_null(strstr(trawl_db_errmsg(db), "broken-"));
+    trawl_db_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_nested, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_get_replace_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_language, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
