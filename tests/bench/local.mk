@@ -14,8 +14,8 @@ tests_bench_fake_server_LDADD = $(JANSSON_LIBS)
 tests_bench_check_report_SOURCES = %reldir%/check-report.c
 tests_bench_check_report_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_bench_check_report_LDADD = $(JANSSON_LIBS)
-TESTS += tests/bench/test_bench tests/bench/query.sh tests/bench/fts5.sh
-EXTRA_DIST += tests/bench/query.sh tests/bench/fts5.sh
+TESTS += tests/bench/test_bench tests/bench/query.sh tests/bench/fts5.sh tests/bench/trawl.sh
+EXTRA_DIST += tests/bench/query.sh tests/bench/fts5.sh tests/bench/trawl.sh
 
 # The ranking metrics of `trawl-bench eval`, checked against a hand-worked example
 # (owned by the ranking-evaluation work; keep this block when rewriting the file).
