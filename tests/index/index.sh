@@ -163,6 +163,14 @@ has "$DB" x1
 run 1 "$BIN" index --db "$DB" "$TMP/missing.jsonl"
 expect_err "missing.jsonl: No such file or directory"
 
+# ---- --language: set on a new database, refused once it holds articles ---------------
+DB=$TMP/db-fr
+printf '{"id":"fr1","title":"Les prix du cacao montent"}\n' >"$TMP/fr.jsonl"
+run 0 "$BIN" index --db "$DB" --language french "$TMP/fr.jsonl"
+run 0 "$BIN" index --db "$DB" --language french "$TMP/fr.jsonl"
+run 1 "$BIN" index --db "$DB" --language german "$TMP/fr.jsonl"
+expect_err "cannot use language 'german'"
+
 # ---- bad files in a directory: each skipped with a message, the rest indexed ----------
 E=$TMP/mixed
 mkdir -p "$E/deep"
