@@ -97,7 +97,7 @@ static void do_search(struct dispatch *d, const struct request *r, struct buf *o
         return;
     }
     if (r->json) {
-        response_json(out, format_search_json(r->id, res, r->offsets, took), r->id);
+        format_search_line(out, r->id, res, r->offsets, took);
     } else {
         response_text_ok(out, "total=%llu hits=%zu revision=%llu took_us=%lld",
                          (unsigned long long)trawl_results_total(res),

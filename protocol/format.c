@@ -6,6 +6,7 @@
 #include "protocol/format.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "protocol/text.h"
@@ -29,37 +30,47 @@ static int put(json_t *obj, const char *key, json_t *value)
     return value ? json_object_set_new(obj, key, value) : -1;
 }
 
-/* The highlights of h as [[start,end],...] in the requested unit. Spans are clamped to
- * the snippet and made non-decreasing, so a bad span from the engine cannot give a
- * range past the end of the snippet. */
+/* Highlight i of h as a [start,end) range in the requested unit. Spans are clamped to
+ * the snippet and made non-decreasing, so a bad span from the engine cannot give a range
+ * past the end of the snippet. *prev_byte and *prev_chars carry the conversion from one
+ * span to the next (start both at 0): spans come in order, so counting is incremental. */
+static void highlight_range(const trawl_hit *h, const char *s, size_t len, size_t i,
+                            format_offsets off, size_t *prev_byte, size_t *prev_chars,
+                            size_t *start, size_t *end)
+{
+    size_t a = h->highlights[i].start, e = h->highlights[i].end;
+    if (a > len)
+        a = len;
+    if (e > len)
+        e = len;
+    if (e < a)
+        e = a;
+    if (off == FORMAT_OFFSETS_CHARS) {
+        if (a < *prev_byte)
+            *prev_byte = *prev_chars = 0;
+        size_t ca = *prev_chars + text_chars_before(s + *prev_byte, len - *prev_byte,
+                                                    a - *prev_byte);
+        size_t ce = ca + text_chars_before(s + a, len - a, e - a);
+        *prev_byte = a;
+        *prev_chars = ca;
+        a = ca;
+        e = ce;
+    }
+    *start = a;
+    *end = e;
+}
+
+/* The highlights of h as [[start,end],...] in the requested unit. */
 static json_t *highlights_json(const trawl_hit *h, format_offsets off)
 {
     json_t *arr = json_array();
     if (!arr)
         return NULL;
     const char *s = h->snippet ? h->snippet : "";
-    size_t len = strlen(s);
-    size_t prev_byte = 0, prev_chars = 0;
+    size_t len = strlen(s), pb = 0, pc = 0;
     for (size_t i = 0; i < h->nhighlights; i++) {
-        size_t a = h->highlights[i].start, e = h->highlights[i].end;
-        if (a > len)
-            a = len;
-        if (e > len)
-            e = len;
-        if (e < a)
-            e = a;
-        if (off == FORMAT_OFFSETS_CHARS) {
-            /* count incrementally: spans come in order */
-            if (a < prev_byte)
-                prev_byte = prev_chars = 0;
-            size_t ca = prev_chars + text_chars_before(s + prev_byte, len - prev_byte,
-                                                       a - prev_byte);
-            size_t ce = ca + text_chars_before(s + a, len - a, e - a);
-            prev_byte = a;
-            prev_chars = ca;
-            a = ca;
-            e = ce;
-        }
+        size_t a, e;
+        highlight_range(h, s, len, i, off, &pb, &pc, &a, &e);
         json_t *pair = json_pack("[II]", (json_int_t)a, (json_int_t)e);
         if (!pair || json_array_append_new(arr, pair) != 0) {
             json_decref(arr);
@@ -79,7 +90,7 @@ json_t *format_hit_json(const trawl_hit *h, format_offsets off)
     const char *snippet = h->snippet ? h->snippet : "";
     int bad = put(o, "rank", json_integer(h->rank));
     bad |= put(o, "doc", jstring(id, strlen(id)));
-    bad |= put(o, "score", json_real(h->score));
+    bad |= put(o, "score", json_real(isfinite(h->score) ? h->score : 0.0));
     bad |= put(o, "title", jstring(title, strlen(title)));
     if (h->date)
         bad |= put(o, "date", jstring(h->date, strlen(h->date)));
@@ -120,6 +131,63 @@ json_t *format_search_json(json_t *id, const trawl_results *r, format_offsets of
         return NULL;
     }
     return o;
+}
+
+void format_hit_line(struct buf *b, const trawl_hit *h, format_offsets off)
+{
+    const char *id = h->id ? h->id : "";
+    const char *title = h->title ? h->title : "";
+    const char *s = h->snippet ? h->snippet : "";
+    size_t len = strlen(s), pb = 0, pc = 0;
+    buf_printf(b, "{\"rank\":%u,\"doc\":", h->rank);
+    text_json_string(b, id, strlen(id));
+    buf_adds(b, ",\"score\":");
+    text_json_real(b, h->score, FORMAT_REAL_PRECISION);
+    buf_adds(b, ",\"title\":");
+    text_json_string(b, title, strlen(title));
+    if (h->date) {
+        buf_adds(b, ",\"date\":");
+        text_json_string(b, h->date, strlen(h->date));
+    }
+    buf_adds(b, ",\"snippet\":");
+    text_json_string(b, s, len);
+    buf_adds(b, ",\"highlights\":[");
+    for (size_t i = 0; i < h->nhighlights; i++) {
+        size_t a, e;
+        highlight_range(h, s, len, i, off, &pb, &pc, &a, &e);
+        buf_printf(b, "%s[%zu,%zu]", i ? "," : "", a, e);
+    }
+    buf_adds(b, "]}");
+}
+
+/* json_dump_callback sink appending to a struct buf. */
+static int to_buf(const char *p, size_t n, void *data);
+
+void format_search_line(struct buf *b, json_t *id, const trawl_results *r, format_offsets off,
+                        long long took_us)
+{
+    buf_addc(b, '{');
+    if (id) {
+        buf_adds(b, "\"id\":");
+        if (json_dump_callback(id, to_buf, b, FORMAT_JSON_FLAGS | JSON_ENCODE_ANY) != 0)
+            b->failed = 1;
+        buf_addc(b, ',');
+    }
+    buf_printf(b, "\"ok\":true,\"total\":%llu", (unsigned long long)trawl_results_total(r));
+    if (took_us >= 0)
+        buf_printf(b, ",\"took_us\":%lld", took_us);
+    buf_printf(b, ",\"revision\":%llu,\"hits\":[",
+               (unsigned long long)trawl_results_revision(r));
+    size_t n = trawl_results_count(r);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        const trawl_hit *h = trawl_results_hit(r, i);
+        if (!h)
+            continue;
+        if (k++)
+            buf_addc(b, ',');
+        format_hit_line(b, h, off);
+    }
+    buf_adds(b, "]}\n");
 }
 
 /* json_dump_callback sink appending to a struct buf. */

@@ -4,6 +4,8 @@
  */
 #include "protocol/text.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is ill-formed
@@ -126,4 +128,71 @@ size_t text_chars_before(const char *s, size_t len, size_t byte_offset)
         if (((unsigned char)s[i] & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+void text_json_string(struct buf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, start = 0;
+    buf_addc(b, '"');
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t k = seq_len(p + i, len - i);
+            if (k > 0) {
+                i += k;
+                continue;
+            }
+            buf_add(b, s + start, i - start);
+            buf_adds(b, "\xEF\xBF\xBD"); /* U+FFFD */
+            start = ++i;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        buf_add(b, s + start, i - start);
+        switch (c) {
+        case '"': buf_adds(b, "\\\""); break;
+        case '\\': buf_adds(b, "\\\\"); break;
+        case '\b': buf_adds(b, "\\b"); break;
+        case '\f': buf_adds(b, "\\f"); break;
+        case '\n': buf_adds(b, "\\n"); break;
+        case '\r': buf_adds(b, "\\r"); break;
+        case '\t': buf_adds(b, "\\t"); break;
+        default: buf_printf(b, "\\u%04X", c); break;
+        }
+        start = ++i;
+    }
+    buf_add(b, s + start, len - start);
+    buf_addc(b, '"');
+}
+
+void text_json_real(struct buf *b, double v, int precision)
+{
+    char num[64];
+    if (!isfinite(v))
+        v = 0.0;
+    int n = snprintf(num, sizeof num, "%.*g", precision, v);
+    if (n < 0 || (size_t)n >= sizeof num - 3) {
+        buf_adds(b, "0.0");
+        return;
+    }
+    if (!strchr(num, '.') && !strchr(num, 'e')) {
+        memcpy(num + n, ".0", 3);
+        n += 2;
+    }
+    char *e = strchr(num, 'e');
+    if (e) { /* "1e+05" -> "1e5", "1e-05" -> "1e-5" */
+        char *from = e + 1, *to = e + 1;
+        if (*from == '+')
+            from++;
+        else if (*from == '-')
+            from = ++to;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(to, from, strlen(from) + 1);
+    }
+    buf_adds(b, num);
 }

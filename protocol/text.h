@@ -26,6 +26,17 @@ void text_escape(struct buf *b, const char *s, size_t len);
  * is cut at `max` bytes (on a character boundary) with "..." appended. */
 void text_scrub(struct buf *b, const char *msg, size_t max);
 
+/* Appends s[0..len) as a JSON string literal, byte for byte what jansson's dump writes
+ * for the same string with FORMAT_JSON_FLAGS: UTF-8 kept as it is, '"' and '\\' escaped,
+ * \b \f \n \r \t short, other control characters as \u00XX; ill-formed UTF-8 becomes
+ * U+FFFD. Used by the fast search-response writer in format.c. */
+void text_json_string(struct buf *b, const char *s, size_t len);
+
+/* Appends a JSON number for a real the way jansson's dump writes it with
+ * JSON_REAL_PRECISION(precision): "%.*g", ".0" added when there is neither '.' nor 'e',
+ * no '+' and no leading zeros in the exponent. A NaN or an infinity is written as 0.0. */
+void text_json_real(struct buf *b, double v, int precision);
+
 /* The number of code points in s[0..byte_offset), counting each byte that does not
  * continue a sequence; byte_offset is clamped to len. */
 size_t text_chars_before(const char *s, size_t len, size_t byte_offset);

@@ -33,3 +33,11 @@ TESTS += %reldir%/test_serve
 	%reldir%/serve_driver.h %reldir%/serve_driver.c
 %canon_reldir%_test_serve_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_serve_LDADD = $(TEST_LIBS) $(JANSSON_LIBS)
+
+# The latency benchmark of issue 3 (first ping, protocol overhead per search): built by
+# `make check`, run by hand; see the comment at the top of bench_serve.c.
+check_PROGRAMS += %reldir%/bench_serve
+%canon_reldir%_bench_serve_SOURCES = %reldir%/bench_serve.c \
+	%reldir%/serve_driver.h %reldir%/serve_driver.c
+%canon_reldir%_bench_serve_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_bench_serve_LDADD = $(JANSSON_LIBS)

@@ -74,6 +74,56 @@ static void test_hit_json_robust(void **state)
     json_decref(j);
 }
 
+/* The direct writer gives byte for byte what jansson dumps, on random hits full of quotes,
+ * backslashes, control characters, non-ASCII and ill-formed UTF-8, random spans and
+ * scores of every magnitude. */
+static void test_hit_line_matches_jansson(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "oil ", "\"", "\\", "\n", "\t", "\x01", "\x1f",
+                                         "\x7f", "/", "\xc3\xa9", "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xed\xa0\x80",
+                                         "\xe2\x80\xa8", " "};
+    static const double scores[] = {0, 1, 17.25, 0.1, 1e-5, 123456789.0, 1e21, 3.14159265,
+                                    -2.5, 1e100, 0.000123456};
+    srand(42);
+    for (int iter = 0; iter < 2000; iter++) {
+        char snip[256] = "", title[64] = "", id[32] = "";
+        int np = rand() % 20;
+        for (int k = 0; k < np; k++)
+            strcat(snip, pieces[rand() % (sizeof pieces / sizeof pieces[0])]);
+        for (int k = rand() % 4; k > 0; k--)
+            strcat(title, pieces[rand() % (sizeof pieces / sizeof pieces[0])]);
+        snprintf(id, sizeof id, "r-%d%s", iter, iter % 7 ? "" : "\"q\"");
+        size_t len = strlen(snip);
+        trawl_span spans[4];
+        size_t nh = (size_t)(rand() % 5);
+        for (size_t k = 0; k < nh; k++) {
+            spans[k].start = len ? (size_t)rand() % (len + 3) : 0;
+            spans[k].end = spans[k].start + (size_t)(rand() % 6);
+        }
+        trawl_hit h = {.rank = (unsigned)iter + 1, .id = id,
+                       .score = scores[iter % (sizeof scores / sizeof scores[0])] * (iter % 3 + 1),
+                       .title = title, .date = iter % 2 ? "1987-03-02" : NULL,
+                       .snippet = snip, .nhighlights = nh, .highlights = spans};
+        for (int off = 0; off < 2; off++) {
+            json_t *j = format_hit_json(&h, (format_offsets)off);
+            assert_non_null(j);
+            char *want = dump(j);
+            struct buf b = BUF_INIT;
+            format_hit_line(&b, &h, (format_offsets)off);
+            if (strcmp(b.data, want) != 0) {
+                print_error("iteration %d offsets %d:\n got  %s\n want %s\n", iter, off, b.data,
+                            want);
+                fail();
+            }
+            buf_free(&b);
+            free(want);
+            json_decref(j);
+        }
+    }
+}
+
 static void test_hit_text(void **state)
 {
     (void)state;
@@ -193,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_json),
         cmocka_unit_test(test_hit_json_robust),
+        cmocka_unit_test(test_hit_line_matches_jansson),
         cmocka_unit_test(test_hit_text),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_scrub),

@@ -204,6 +204,18 @@ static void expect(struct srv *s, const char *req, const char *code, const char 
     check_next(s, req, code, id);
 }
 
+/* Checks that the last line read is exactly what jansson dumps for it (compact, reals
+ * with 6 digits): the server's direct JSON writer must agree with the library. */
+static void check_canonical(struct srv *s, json_t *j)
+{
+    char *again = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    assert_non_null(again);
+    if (strcmp(again, s->line) != 0)
+        print_error("not canonical:\n got  %s\n want %s\n", s->line, again);
+    assert_string_equal(again, s->line);
+    free(again);
+}
+
 /* Reads a text response: returns the status line's copy (caller frees) and fills
  * lines[0..*n) with the body lines (caller frees each). */
 static char *read_text(struct srv *s, char **lines, size_t max, size_t *n)
@@ -282,8 +294,9 @@ static void test_search(void **state)
     (void)state;
     struct srv s;
     start(&s, dbpath, NULL);
-    json_t *j = rpc(&s, "{\"id\":1,\"op\":\"search\",\"q\":\"oil\",\"limit\":5}");
+    json_t *j = rpc(&s, "{\"id\":[1,{\"k\":\"\\n\"}],\"op\":\"search\",\"q\":\"oil\",\"limit\":5}");
     assert_string_equal(code_of(j), "ok");
+    check_canonical(&s, j);
     assert_true(json_integer_value(json_object_get(j, "total")) >= 5);
     assert_true(json_is_integer(json_object_get(j, "took_us")));
     assert_true(json_integer_value(json_object_get(j, "revision")) > 0);
@@ -310,6 +323,7 @@ static void test_search(void **state)
 
     /* bytes and chars offsets agree on the non-ASCII article */
     j = rpc(&s, "{\"op\":\"search\",\"q\":\"gestiegen\",\"offsets\":\"bytes\"}");
+    check_canonical(&s, j);
     json_t *h = json_array_get(json_object_get(j, "hits"), 0);
     assert_string_equal(json_string_value(json_object_get(h, "doc")), "a3");
     assert_null(json_object_get(h, "date")); /* a3 has no date */
@@ -348,6 +362,7 @@ static void test_search(void **state)
     assert_true(d0 && d1 && strcmp(d0, d1) >= 0);
     json_decref(j);
     j = rpc(&s, "{\"op\":\"search\",\"q\":\"topic:grain\",\"limit\":1000}");
+    check_canonical(&s, j);
     assert_int_equal(json_array_size(json_object_get(j, "hits")), NARTICLES);
     json_decref(j);
     stop_ok(&s, 1);
