@@ -120,6 +120,10 @@ static ssize_t read_direct(source *s, void *buf, size_t n, char **errmsg)
         fail(errmsg, "%s", strerror(errno));
         return -1;
     }
+    if (s->offset == 0 && got >= 2 && memcmp(buf, "\x1f\x8b", 2) == 0) {
+        *errmsg = strdup("gzip data on a pipe: decompress it first (zcat) or name the .gz file");
+        return -1;
+    }
     s->offset += (int64_t)got;
     return got;
 }

@@ -8,7 +8,8 @@
  * truncated or corrupt, is an error. Any other regular file is read as it is, unless it
  * happens to be gzip, which is then decompressed as well. Standard input, pipes and
  * terminals not named .gz are read as they are, and each read returns as soon as some
- * data arrives (so records flow through a pipe one by one).
+ * data arrives (so records flow through a pipe one by one); gzip data arriving that way
+ * is refused with a message rather than read as garbage.
  */
 #ifndef TRAWL_INDEX_SOURCE_H
 #define TRAWL_INDEX_SOURCE_H

@@ -141,6 +141,9 @@ expect_count "$DB" 2
 printf '{"id":"s3"}\n{bad\n' | "$BIN" index --db "$DB" - 2>"$TMP/err"
 [ $? = 1 ] || fail "a bad record on stdin did not give status 1"
 expect_err "<stdin>:2: "
+gzip -c "$B" | "$BIN" index --db "$DB" - 2>"$TMP/err"
+[ $? = 1 ] || fail "gzip data on stdin did not give status 1"
+expect_err "<stdin>: gzip data on a pipe"
 
 # ---- usage errors: status 2 -----------------------------------------------------------
 run 2 "$BIN" index --db "$DB"
