@@ -20,12 +20,8 @@ editors_need_editor() {
     eval "$1=\$prog"
 }
 
-# editors_need_trawl: sets TRAWL_BIN to the trawl program, or to the fake server when
-# TRAWL_EDITORS_FAKE is set (for working on the plugins without the real server).
+# editors_need_trawl: sets TRAWL_BIN to the trawl program (default: the built one).
 editors_need_trawl() {
-    if [ -n "${TRAWL_EDITORS_FAKE:-}" ]; then
-        TRAWL_BIN=${top_builddir:-.}/tests/editors/fake_serve
-    fi
     : "${TRAWL_BIN:=${top_builddir:-.}/trawl}"
     [ -x "$TRAWL_BIN" ] || editors_skip "no trawl program at $TRAWL_BIN (run make trawl)"
 }

@@ -144,8 +144,10 @@
         (should (looking-at "  1\\. 1987-03-02  Zebra crossing rules$")))
       (let ((matches (trawl-test--face-runs 'trawl-match buffer)))
         (should matches)
+        ;; A match cut by the end of a snippet may be a prefix of the word.
         (dolist (m matches)
-          (should (string-prefix-p "zebra" (downcase m))))))))
+          (should (or (string-prefix-p "zebra" (downcase m))
+                      (string-prefix-p (downcase m) "zebra"))))))))
 
 (ert-deftest trawl-test-keys-move-open-and-rerun ()
   "n and p move between hits, RET opens the article, g runs the query again."

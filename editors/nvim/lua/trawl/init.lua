@@ -347,8 +347,14 @@ local function show_article(doc, query, win, response)
     api.nvim_buf_set_name(buf, name)
   end
   local lines = { one_line(article.title or doc) }
+  -- JSON objects reach Lua unordered: known fields first, then the rest by name.
+  local rank = { date = 1, author = 2, source = 3, url = 4 }
   local keys = vim.tbl_keys(article)
-  table.sort(keys)
+  table.sort(keys, function(a, b)
+    local ra, rb = rank[a] or 99, rank[b] or 99
+    if ra ~= rb then return ra < rb end
+    return a < b
+  end)
   for _, k in ipairs(keys) do
     if k ~= 'title' and k ~= 'body' and article[k] ~= vim.NIL then
       lines[#lines + 1] = k .. ': ' .. one_line(field_text(article[k]))
