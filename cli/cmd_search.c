@@ -3,7 +3,7 @@
  * remaining arguments into one query, runs it read-only with trawl_db_search and prints
  * the hits: for people, a rank/id/date/title line and an indented snippet per hit, the
  * matched words in bold on a terminal and between [[ ]] otherwise; with --json, the
- * server's search response object, written by protocol/format.c so that `trawl search
+ * server's search response line, written by protocol/format.c so that `trawl search
  * --json` and `trawl serve` can never disagree on the shape.
  */
 #include "config.h"
@@ -271,13 +271,16 @@ static void print_text(const trawl_results *r, const trawl_query *q, FILE *out)
 
 static int print_json(const trawl_results *r, format_offsets off, long long took_us, FILE *out)
 {
-    json_t *obj = format_search_json(NULL, r, off, took_us);
-    if (!obj) {
+    /* format_search_line is what `trawl serve` writes a search response with. */
+    struct buf b = BUF_INIT;
+    format_search_line(&b, NULL, r, off, took_us);
+    if (buf_failed(&b)) {
+        buf_free(&b);
         fprintf(stderr, "trawl: search: out of memory formatting the results\n");
         return EXIT_FAILED;
     }
-    format_json_write(out, obj); /* a write error is caught when stdout is closed */
-    json_decref(obj);
+    fwrite(b.data, 1, b.len, out); /* a write error is caught when stdout is closed */
+    buf_free(&b);
     return EXIT_OK_;
 }
 
