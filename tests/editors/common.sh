@@ -60,3 +60,21 @@ editors_make_db() {
         ;;
     esac
 }
+
+# editors_wait_gone PID EDITOR: exits 0 once process PID has ended (a zombie left to a
+# parent that does not reap counts as ended), 1 when it still runs after two seconds.
+editors_wait_gone() {
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+        case $state in
+        '' | Z | X)
+            echo "ok: trawl serve ($1) ended with $2"
+            exit 0
+            ;;
+        esac
+        sleep 0.2
+    done
+    echo "FAIL: trawl serve ($1) still runs after $2 exited"
+    kill "$1" 2>/dev/null
+    exit 1
+}

@@ -221,6 +221,21 @@
       ;; The dropped searches (cancelled or not) put nothing in the echo area.
       (should-not trawl-test--messages))))
 
+(ert-deftest trawl-test-live-command-in-the-minibuffer ()
+  "M-x trawl-search-live, typed as keys: RET shows the typed query's hits."
+  (trawl-test--with-plugin
+    (let ((trawl-live-delay 0.1))
+      ;; A keyboard macro runs the real minibuffer even in batch mode; timers
+      ;; do not run between its keys, so only the final query is searched.
+      (execute-kbd-macro (kbd "M-x trawl-search-live RET zebra RET"))
+      (trawl-test--wait "the live results" (lambda () trawl-test--renders))
+      (trawl-test--settle)
+      (should (equal trawl-test--renders '("zebra")))
+      (should (equal (buffer-name) trawl--results-buffer-name))
+      (should-not trawl--live-timer)
+      (should (equal (trawl-test--face-runs 'trawl-title)
+                     trawl-test-zebra-titles)))))
+
 (ert-deftest trawl-test-bad-query-reported-then-plugin-works ()
   "A bad query shows the server's error in the echo area; the next search works."
   (trawl-test--with-plugin
