@@ -24,3 +24,10 @@ TESTS += %reldir%/test_metrics
 %canon_reldir%_test_metrics_SOURCES = %reldir%/test_metrics.c bench/metrics.c bench/metrics.h
 %canon_reldir%_test_metrics_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_metrics_LDADD = $(TEST_LIBS) -lm
+check_PROGRAMS += %reldir%/test_eval
+TESTS += %reldir%/test_eval %reldir%/eval.sh
+EXTRA_DIST += %reldir%/eval.sh
+%canon_reldir%_test_eval_SOURCES = %reldir%/test_eval.c bench/eval.c bench/eval.h \
+	bench/metrics.c bench/metrics.h bench/proc.c bench/bench.h
+%canon_reldir%_test_eval_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_eval_LDADD = $(TEST_LIBS) $(JANSSON_LIBS) -lm
