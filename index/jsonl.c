@@ -4,6 +4,7 @@
  * chunks is gathered in the reader's buffer, which never grows past the line limit plus
  * one byte (room for a CR). Called by index/indexer.c, the tests and the fuzzer.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,8 @@ struct jsonl_reader {
 jsonl_reader *jsonl_reader_new(size_t max_line)
 {
     jsonl_reader *r = calloc(1, sizeof *r);
-    if (r)
-        r->max = max_line;
+    if (r) /* clamped so that max + 1 and the buffer's doubling cannot overflow */
+        r->max = max_line < SIZE_MAX / 4 ? max_line : SIZE_MAX / 4;
     return r;
 }
 
