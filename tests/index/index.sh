@@ -191,8 +191,15 @@ done | gzip -c >"$TMP/whole.gz"
 size=$(wc -c <"$TMP/whole.gz")
 head -c $((size / 2)) "$TMP/whole.gz" >"$E/cut.jsonl.gz"
 ln -s .. "$E/deep/loop"
+printf 'Locked\nbody\n' >"$E/locked.txt"
+chmod 000 "$E/locked.txt"
 DB=$TMP/db5
 run 1 "$BIN" index --db "$DB" "$E"
+if [ -r "$E/locked.txt" ]; then
+    echo "skipped: the unreadable-file case (running as root: chmod 000 does not stop reads)"
+else
+    expect_err "locked.txt: Permission denied"
+fi
 expect_err "binary.txt: binary file (NUL byte"
 expect_err "latin.md: binary file"
 expect_err "empty.txt: empty file"
