@@ -43,6 +43,7 @@ struct server {
     struct dispatch disp;
     struct buf out;
     int eof;
+    int read_failed;   /* reading the input failed: exit status 1 at the end */
     sigset_t blocked;  /* SIGTERM */
     sigset_t waitmask; /* the mask to wait with: the caller's, SIGTERM unblocked */
 };
@@ -84,6 +85,7 @@ static int read_some(struct server *s, int block)
     if (n < 0) {
         fprintf(stderr, "trawl: serve: cannot read requests: %s\n", strerror(errno));
         s->eof = 1;
+        s->read_failed = 1;
         return lines_finish(&s->lines, enqueue, s) == 0 ? 1 : -1;
     }
     if (n == 0) {
@@ -123,6 +125,13 @@ static int write_out(struct server *s)
             left -= (size_t)n;
         } else if (errno == EINTR && !stop_requested) {
             continue;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            /* the client made our stdout non-blocking: wait until it drains */
+            struct pollfd w = {.fd = s->opt->out_fd, .events = POLLOUT};
+            if (poll(&w, 1, -1) < 0 && errno == EINTR && stop_requested) {
+                rc = 1;
+                break;
+            }
         } else {
             rc = (errno == EPIPE || errno == EINTR) ? 1 : -1;
             if (rc < 0)
@@ -148,7 +157,7 @@ static int serve_loop(struct server *s)
         struct queue_entry *e = queue_pop(&s->queue);
         if (!e) {
             if (s->eof)
-                return 0;
+                return s->read_failed ? 1 : 0;
             continue;
         }
         buf_reset(&s->out);
