@@ -32,7 +32,8 @@ EXTRA_PROGRAMS = bench/tools/rankexp
 bench_tools_rankexp_SOURCES = %reldir%/tools/rankexp.cc %reldir%/metrics.c %reldir%/metrics.h
 bench_tools_rankexp_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)
 bench_tools_rankexp_LDADD = $(XAPIAN_LIBS) $(JANSSON_LIBS) -lm
-EXTRA_DIST += %reldir%/tools/eval-results.sh %reldir%/tools/rankexp.sh
+EXTRA_DIST += %reldir%/tools/eval-results.sh %reldir%/tools/rankexp.sh \
+	%reldir%/tools/default-ranking.patch
 CLEANFILES += $(EXTRA_PROGRAMS)
 .PHONY: eval
 eval: trawl trawl-bench

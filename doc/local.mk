@@ -10,3 +10,4 @@ EXTRA_DIST += \
 	examples/news.jsonl \
 	examples/notes/ferry-timetable.txt \
 	examples/notes/searching-the-archive.md
+EXTRA_DIST += %reldir%/ranking.md
