@@ -82,7 +82,7 @@ nil means trawl's own default: $TRAWL_DB, else ~/.local/share/trawl/db."
   "One running `trawl serve' and what is in flight on it."
   process                     ; the `trawl serve' process
   database                    ; the database it serves (nil: trawl's default)
-  (partial "")                ; output received after the last newline
+  (partial nil)               ; output after the last newline, newest piece first
   (next-id 0)                 ; the id of the last request sent
   ;; id -> the function awaiting that response
   (callbacks (make-hash-table :test #'eql)))
@@ -136,15 +136,21 @@ Signal an error when the program cannot be started."
 (defun trawl--receive (server chunk)
   "Take CHUNK of SERVER's output; dispatch each complete line.
 Output arrives in pieces of any size, so the text after the last newline
-waits in the server's `partial' slot for the rest of its line."
-  (let* ((data (concat (trawl--server-partial server) chunk))
-         (lines (split-string data "\n")))
-    ;; The last element is what follows the last newline: keep it before
-    ;; dispatching, in case a callback waits for output and re-enters here.
-    (setf (trawl--server-partial server) (car (last lines)))
-    (dolist (line (butlast lines))
-      (unless (string-empty-p line)
-        (trawl--dispatch server line)))))
+waits in the server's `partial' slot for the rest of its line; pieces are
+joined only once the newline comes, so a long response costs linear time."
+  (if (not (string-search "\n" chunk))
+      (push chunk (trawl--server-partial server))
+    (let* ((data (apply #'concat
+                        (nreverse (cons chunk (trawl--server-partial server)))))
+           (lines (split-string data "\n"))
+           (rest (car (last lines))))
+      ;; The last element is what follows the last newline: keep it before
+      ;; dispatching, in case a callback waits for output and re-enters here.
+      (setf (trawl--server-partial server)
+            (and (not (string-empty-p rest)) (list rest)))
+      (dolist (line (butlast lines))
+        (unless (string-empty-p line)
+          (trawl--dispatch server line))))))
 
 (defun trawl--dispatch (server line)
   "Hand the response on LINE to the callback waiting for its id on SERVER."

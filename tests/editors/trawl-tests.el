@@ -125,8 +125,16 @@
     (trawl--receive server "tle\":\"Zürich\"}\n{\"id\":2,")
     (should (equal got '((1 . "Zürich"))))
     (trawl--receive server "\"ok\":true,\"title\":\"b\"}\n")
-    (should (equal (nreverse got) '((1 . "Zürich") (2 . "b"))))
-    (should (equal (trawl--server-partial server) ""))
+    (should (equal (reverse got) '((1 . "Zürich") (2 . "b"))))
+    (should-not (trawl--server-partial server))
+    ;; A line in many pieces, as a long response arrives.
+    (puthash 3 (lambda (r) (push (cons 3 (alist-get 'title r)) got)) callbacks)
+    (dolist (piece (list "{\"id\":3," "\"ok\":true," "\"title\":" "\"long\"}"))
+      (trawl--receive server piece))
+    (should (= (length got) 2))
+    (trawl--receive server "\n")
+    (should (equal (car got) '(3 . "long")))
+    (should-not (trawl--server-partial server))
     (should (zerop (hash-table-count callbacks)))))
 
 (ert-deftest trawl-test-search-shows-ranked-hits-with-highlights ()
