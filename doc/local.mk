@@ -11,3 +11,6 @@ EXTRA_DIST += \
 	examples/notes/ferry-timetable.txt \
 	examples/notes/searching-the-archive.md
 EXTRA_DIST += %reldir%/ranking.md
+
+# The wire protocol of `trawl serve`, installed beside the man page that points to it.
+dist_doc_DATA += %reldir%/protocol.md
