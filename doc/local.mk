@@ -4,13 +4,11 @@
 # fixture.
 
 dist_man_MANS += %reldir%/trawl.1
+dist_doc_DATA += %reldir%/protocol.md
 EXTRA_DIST += \
 	%reldir%/HACKING.md \
+	%reldir%/ranking.md \
 	examples/README.md \
 	examples/news.jsonl \
 	examples/notes/ferry-timetable.txt \
 	examples/notes/searching-the-archive.md
-EXTRA_DIST += %reldir%/ranking.md
-
-# The wire protocol of `trawl serve`, installed beside the man page that points to it.
-dist_doc_DATA += %reldir%/protocol.md
