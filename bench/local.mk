@@ -13,7 +13,7 @@ fts5_serve_SOURCES = %reldir%/baselines/fts5/fts5-serve.c $(FTS5_BASE) \
 fts5_serve_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 fts5_serve_LDADD = $(SQLITE_LIBS) $(JANSSON_LIBS)
 endif
-EXTRA_DIST += %reldir%/baselines/fts5/README.md
+EXTRA_DIST += %reldir%/baselines/fts5/README.md %reldir%/README.md
 
 bin_PROGRAMS += trawl-bench
 # The harness minus main.c, shared with the tests in tests/bench/.
