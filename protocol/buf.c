@@ -71,6 +71,17 @@ void buf_addc(struct buf *b, char c)
     buf_add(b, &c, 1);
 }
 
+void buf_addu(struct buf *b, unsigned long long v)
+{
+    char digits[24];
+    size_t at = sizeof digits;
+    do {
+        digits[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    buf_add(b, digits + at, sizeof digits - at);
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
     char small[256];

@@ -37,6 +37,9 @@ void buf_adds(struct buf *b, const char *s);
 /* Appends one byte. */
 void buf_addc(struct buf *b, char c);
 
+/* Appends an unsigned integer in decimal (much cheaper than buf_printf on hot paths). */
+void buf_addu(struct buf *b, unsigned long long v);
+
 /* Appends printf-formatted text. */
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

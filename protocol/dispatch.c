@@ -19,8 +19,15 @@ int dispatch_init(struct dispatch *d, const char *db_path)
     return d->db_path ? 0 : -1;
 }
 
+void dispatch_release(struct dispatch *d)
+{
+    trawl_results_free(d->spent);
+    d->spent = NULL;
+}
+
 void dispatch_free(struct dispatch *d)
 {
+    dispatch_release(d); /* results go before their database */
     trawl_db_close(d->db);
     free(d->db_path);
     memset(d, 0, sizeof *d);
@@ -106,7 +113,7 @@ static void do_search(struct dispatch *d, const struct request *r, struct buf *o
         format_results_text(out, res, 0);
         response_text_end(out);
     }
-    trawl_results_free(res);
+    d->spent = res; /* freed after the response is out: dispatch_release */
 }
 
 /* The stored article as a JSON object (new reference), or NULL with *st set. */
@@ -277,6 +284,7 @@ static void do_simple(struct dispatch *d, const struct request *r, struct buf *o
 void dispatch_answer(struct dispatch *d, const struct request *r, int cancelled,
                      struct buf *out)
 {
+    dispatch_release(d);
     if (cancelled) {
         response_error(out, r->json, r->id, ERR_CANCELLED,
                        "cancelled by a later cancel request");

@@ -19,6 +19,7 @@ struct dispatch {
     char *db_path; /* owned */
     trawl_db *db;  /* owned; NULL until a request opens it */
     int quit;      /* set once a quit request has been answered */
+    trawl_results *spent; /* the last search's results, freed by dispatch_release */
 };
 
 /* Prepares a dispatcher for the database at db_path (copied; the database need not exist
@@ -33,6 +34,11 @@ void dispatch_free(struct dispatch *d);
  * without running r. Sets d->quit after answering a quit. */
 void dispatch_answer(struct dispatch *d, const struct request *r, int cancelled,
                      struct buf *out);
+
+/* Frees what the last answer kept alive (the search results, whose freeing is left until
+ * the response has been written, so it does not delay it). Called by the server loop
+ * after each write; dispatch_answer and dispatch_free call it too. */
+void dispatch_release(struct dispatch *d);
 
 /* Parses one request line (without LF) and appends its response to out; nothing for a
  * blank line. The whole request path minus the transport: the fuzzers' entry point. */

@@ -139,7 +139,9 @@ void format_hit_line(struct buf *b, const trawl_hit *h, format_offsets off)
     const char *title = h->title ? h->title : "";
     const char *s = h->snippet ? h->snippet : "";
     size_t len = strlen(s), pb = 0, pc = 0;
-    buf_printf(b, "{\"rank\":%u,\"doc\":", h->rank);
+    buf_adds(b, "{\"rank\":");
+    buf_addu(b, h->rank);
+    buf_adds(b, ",\"doc\":");
     text_json_string(b, id, strlen(id));
     buf_adds(b, ",\"score\":");
     text_json_real(b, h->score, FORMAT_REAL_PRECISION);
@@ -155,7 +157,11 @@ void format_hit_line(struct buf *b, const trawl_hit *h, format_offsets off)
     for (size_t i = 0; i < h->nhighlights; i++) {
         size_t a, e;
         highlight_range(h, s, len, i, off, &pb, &pc, &a, &e);
-        buf_printf(b, "%s[%zu,%zu]", i ? "," : "", a, e);
+        buf_adds(b, i ? ",[" : "[");
+        buf_addu(b, a);
+        buf_addc(b, ',');
+        buf_addu(b, e);
+        buf_addc(b, ']');
     }
     buf_adds(b, "]}");
 }
@@ -173,11 +179,15 @@ void format_search_line(struct buf *b, json_t *id, const trawl_results *r, forma
             b->failed = 1;
         buf_addc(b, ',');
     }
-    buf_printf(b, "\"ok\":true,\"total\":%llu", (unsigned long long)trawl_results_total(r));
-    if (took_us >= 0)
-        buf_printf(b, ",\"took_us\":%lld", took_us);
-    buf_printf(b, ",\"revision\":%llu,\"hits\":[",
-               (unsigned long long)trawl_results_revision(r));
+    buf_adds(b, "\"ok\":true,\"total\":");
+    buf_addu(b, trawl_results_total(r));
+    if (took_us >= 0) {
+        buf_adds(b, ",\"took_us\":");
+        buf_addu(b, (unsigned long long)took_us);
+    }
+    buf_adds(b, ",\"revision\":");
+    buf_addu(b, trawl_results_revision(r));
+    buf_adds(b, ",\"hits\":[");
     size_t n = trawl_results_count(r);
     for (size_t i = 0, k = 0; i < n; i++) {
         const trawl_hit *h = trawl_results_hit(r, i);

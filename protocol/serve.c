@@ -164,6 +164,7 @@ static int serve_loop(struct server *s)
         dispatch_answer(&s->disp, &e->req, e->cancelled, &s->out);
         queue_entry_free(e);
         int w = write_out(s);
+        dispatch_release(&s->disp); /* after the write, off the response's path */
         if (w != 0)
             return w < 0 ? 1 : 0;
         if (s->disp.quit)

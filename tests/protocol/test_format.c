@@ -235,6 +235,11 @@ static void test_buf(void **state)
     buf_printf(&b, "<%s>", big);
     assert_int_equal(b.len, 1001);
     assert_false(buf_failed(&b));
+    buf_reset(&b);
+    buf_addu(&b, 0);
+    buf_addc(&b, ' ');
+    buf_addu(&b, 18446744073709551615ULL);
+    assert_string_equal(b.data, "0 18446744073709551615");
     buf_free(&b);
 }
 
