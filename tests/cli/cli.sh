@@ -350,23 +350,27 @@ run "$trawl" delete --db "$db" trawl-2026-010
 status_is 0 "delete of one existing id"
 
 # A writer waiting on its standard input holds the lock: `delete` must report it, exit 3.
+# A delete that comes before the writer has opened the database takes the lock itself
+# (and the writer fails), so each attempt starts a new writer and waits longer for it.
 mkfifo "$tmp/fifo"
-"$trawl" index --db "$db" - <"$tmp/fifo" >/dev/null 2>&1 &
-writer_pid=$!
-exec 9>"$tmp/fifo"
-rc=0
-i=0
-while [ $i -lt 100 ]; do # up to 20 s for the writer to start on a busy machine
+attempt=1
+while :; do
+    "$trawl" index --db "$db" - <"$tmp/fifo" >/dev/null 2>"$tmp/writer.err" &
+    writer_pid=$!
+    exec 9>"$tmp/fifo"
+    sleep "$attempt"
     run "$trawl" delete --db "$db" no-such-article
-    [ "$rc" -eq 3 ] && break
-    sleep 0.2
-    i=$((i + 1))
+    exec 9>&-
+    wait "$writer_pid"
+    writer_rc=$?
+    writer_pid=
+    [ "$rc" -eq 3 ] || [ $attempt -ge 6 ] && break
+    attempt=$((attempt + 1))
 done
 status_is 3 "delete while another writer holds the database"
 err_has "trawl: delete: " "a locked database names the command"
-exec 9>&-
-wait "$writer_pid"
-writer_pid=
+err_has "locked" "a locked database says so"
+[ "$writer_rc" -eq 0 ] && ok || bad "the writer holding the lock ends well: $(cat "$tmp/writer.err")"
 
 # ---- write errors on stdout ---------------------------------------------------------------------
 
