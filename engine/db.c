@@ -49,14 +49,41 @@
 #define META_LAST_COMMIT "trawl:last_commit"
 
 /* Ranking: the weighting scheme of each trawl_ranking, the one place to tune it.
- * BM25 parameters: k1, k2, k3, b, min_normlen (Xapian's defaults: 1, 0, 1, 0.5, 0.5). */
-static const shim_weight rankings[] = {
-    /* tuned on cranfield + med, checked on cisi: doc/ranking.md (make eval) */
-    [TRAWL_RANK_DEFAULT] = {SHIM_WEIGHT_BM25, 2.0, 0.0, 1.0, 0.75, 0.5},
-    [TRAWL_RANK_BM25] = {SHIM_WEIGHT_BM25, 1.0, 0.0, 1.0, 0.5, 0.5},
+ * BM25 parameters: k1, k2, k3, b, min_normlen (Xapian's defaults: 1, 0, 1, 0.5, 0.5);
+ * IneB2: c. The default (DFR IneB2, c = 0.5, with English stop words dropped from
+ * queries) was tuned on cranfield + med and checked on cisi: doc/ranking.md, make eval. */
+static const struct {
+    shim_weight weight;
+    int stop_words; /* drop stop_words_english from queries when the language is english */
+} rankings[] = {
+    [TRAWL_RANK_DEFAULT] = {{.scheme = SHIM_WEIGHT_INEB2, .c = 0.5}, 1},
+    [TRAWL_RANK_BM25] = {{.scheme = SHIM_WEIGHT_BM25, .k1 = 1.0, .k2 = 0.0, .k3 = 1.0, .b = 0.5,
+                          .min_normlen = 0.5}, 0},
 };
+
+/* Snowball's English stop word list (snowballstem.org, algorithms/english/stop.txt),
+ * dropped from queries by the default ranking (a query of stop words only keeps them). */
+static const char *const stop_words_english[] = {
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours",
+    "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers",
+    "herself", "it", "its", "itself", "they", "them", "their", "theirs", "themselves",
+    "what", "which", "who", "whom", "this", "that", "these", "those", "am", "is", "are",
+    "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does",
+    "did", "doing", "would", "should", "could", "ought", "i'm", "you're", "he's", "she's",
+    "it's", "we're", "they're", "i've", "you've", "we've", "they've", "i'd", "you'd",
+    "he'd", "she'd", "we'd", "they'd", "i'll", "you'll", "he'll", "she'll", "we'll",
+    "they'll", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't",
+    "doesn't", "don't", "didn't", "won't", "wouldn't", "shan't", "shouldn't", "can't",
+    "cannot", "couldn't", "mustn't", "let's", "that's", "who's", "what's", "here's",
+    "there's", "when's", "where's", "why's", "how's", "a", "an", "the", "and", "but", "if",
+    "or", "because", "as", "until", "while", "of", "at", "by", "for", "with", "about",
+    "against", "between", "into", "through", "during", "before", "after", "above", "below",
+    "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
+    "further", "then", "once", "here", "there", "when", "where", "why", "how", "all",
+    "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor",
+    "not", "only", "own", "same", "so", "than", "too", "very"};
 /* Sorting by date ranks nothing: every score is 0. */
-static const shim_weight unranked = {SHIM_WEIGHT_BOOL, 0, 0, 0, 0, 0};
+static const shim_weight unranked = {.scheme = SHIM_WEIGHT_BOOL};
 
 /* Query syntax. FLAG_BOOLEAN_ANY_CASE is left out on purpose: with it a query typed into
  * an editor ("war and") is a syntax error until the next word arrives, and plain words
@@ -900,6 +927,7 @@ static trawl_status run_query(trawl_db *db, const trawl_query *q, shim_mset **m)
     char **names = NULL;
     size_t nfilters = 0;
     trawl_status st = make_filters(db, &filters, &nfilters, &names);
+    int stop = rankings[q->ranking].stop_words && strcmp(db->language, "english") == 0;
     shim_query sq = {
         .query = q->query,
         .parse_flags = parse_flags(),
@@ -912,7 +940,9 @@ static trawl_status run_query(trawl_db *db, const trawl_query *q, shim_mset **m)
         .sort = q->sort == TRAWL_SORT_DATE        ? SHIM_SORT_VALUE_ASC
                 : q->sort == TRAWL_SORT_DATE_DESC ? SHIM_SORT_VALUE_DESC
                                                   : SHIM_SORT_RELEVANCE,
-        .weight = q->sort == TRAWL_SORT_RELEVANCE ? &rankings[q->ranking] : &unranked,
+        .weight = q->sort == TRAWL_SORT_RELEVANCE ? &rankings[q->ranking].weight : &unranked,
+        .stopwords = stop ? stop_words_english : NULL,
+        .nstopwords = stop ? sizeof stop_words_english / sizeof stop_words_english[0] : 0,
         .offset = q->offset,
         .limit = q->limit ? q->limit : DEFAULT_LIMIT,
     };

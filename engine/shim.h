@@ -78,12 +78,13 @@ trawl_status shim_delete(shim_db *s, const char *idterm);
 
 /* ---- search ------------------------------------------------------------------------- */
 
-typedef enum { SHIM_WEIGHT_BM25 = 0, SHIM_WEIGHT_BOOL } shim_weight_scheme;
+typedef enum { SHIM_WEIGHT_BM25 = 0, SHIM_WEIGHT_BOOL, SHIM_WEIGHT_INEB2 } shim_weight_scheme;
 
 /* A weighting scheme and its parameters (BM25: k1, k2, k3, b, min_normlen). */
 typedef struct {
     shim_weight_scheme scheme;
     double k1, k2, k3, b, min_normlen;
+    double c; /* IneB2 (Xapian::IneB2Weight): the term-frequency normalisation parameter */
 } shim_weight;
 
 /* A `name:value` filter: values are turned into terms by article_filter_term(field, v). */
@@ -105,6 +106,8 @@ typedef struct {
     unsigned range_slot;        /* value slot of the range and of the sort */
     shim_sort sort;             /* by relevance, or by range_slot (empty values last) */
     const shim_weight *weight;
+    const char *const *stopwords; /* query-time stop words (Xapian::SimpleStopper); */
+    size_t nstopwords;            /* none when 0 */
     unsigned offset, limit;
 } shim_query;
 

@@ -219,6 +219,8 @@ void set_ranking(const shim_query *q, Xapian::Enquire &enq)
     const shim_weight *w = q->weight;
     if (w->scheme == SHIM_WEIGHT_BOOL)
         enq.set_weighting_scheme(Xapian::BoolWeight());
+    else if (w->scheme == SHIM_WEIGHT_INEB2)
+        enq.set_weighting_scheme(Xapian::IneB2Weight(w->c));
     else
         enq.set_weighting_scheme(Xapian::BM25Weight(w->k1, w->k2, w->k3, w->b, w->min_normlen));
     if (q->sort != SHIM_SORT_RELEVANCE) {
@@ -237,6 +239,9 @@ void run_search(shim_db *s, const shim_query *q, shim_mset *m)
 {
     Xapian::QueryParser qp;
     set_parser(s, q, qp);
+    Xapian::SimpleStopper stopper(q->stopwords, q->stopwords + q->nstopwords);
+    if (q->nstopwords)
+        qp.set_stopper(&stopper); // a query of stop words only keeps them (Xapian does)
     Xapian::Query query = qp.parse_query(q->query, q->parse_flags);
     m->enquire = Xapian::Enquire(s->db());
     m->enquire.set_query(query);

@@ -216,8 +216,15 @@ static void test_phrases_and_booleans(void **state)
     expect(f->db, "+cocoa -coffee", 0, 0, "s1");
     expect(f->db, "(cocoa OR wheat) AND NOT ghana", 0, 0, "s2 s4");
     expect(f->db, "NOT cocoa", 0, 0, "s3 s4 s5 s6 s7 s8");
-    /* lower-case and/or are words, not operators */
-    expect(f->db, "zygote and", 0, 0, "s4 s6 s7");
+    /* lower-case and/or are words, not operators (nor syntax errors); the default
+     * ranking drops them as stop words, plain BM25 keeps them */
+    expect(f->db, "and zygote", 0, 0, "s7");
+    expect(f->db, "zygote and", 0, 0, "s4 s6 s7"); /* a partial last word is never stopped */
+    trawl_results *r = search(f->db, &(trawl_query){.query = "and zygote",
+                                                    .ranking = TRAWL_RANK_BM25});
+    assert_int_equal(trawl_results_count(r), 3); /* s7, and s4 s6 which hold "and" */
+    assert_string_equal(trawl_results_hit(r, 0)->id, "s7");
+    trawl_results_free(r);
 }
 
 static void test_filters(void **state)
