@@ -33,9 +33,14 @@ typedef enum {
 } format_offsets;
 
 /* The jansson flags every JSON response is dumped with: compact, one line, UTF-8 kept,
- * reals (scores) with 6 significant digits. */
+ * reals with jansson's 17 significant digits, so an id or a stored number comes back as
+ * the same double. */
+#define FORMAT_JSON_FLAGS JSON_COMPACT
+
+/* Scores are written with 6 significant digits; format_hit_json's objects dumped with
+ * FORMAT_SCORE_FLAGS give exactly format_hit_line's bytes. */
 #define FORMAT_REAL_PRECISION 6
-#define FORMAT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(FORMAT_REAL_PRECISION))
+#define FORMAT_SCORE_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(FORMAT_REAL_PRECISION))
 
 /* Text-mode flags. */
 enum {
@@ -59,11 +64,12 @@ json_t *format_search_json(json_t *id, const trawl_results *r, format_offsets of
                            long long took_us);
 
 /* Appends the JSON object of one hit to b (no LF): exactly what format_hit_json gives,
- * dumped with FORMAT_JSON_FLAGS, written directly. */
+ * dumped with FORMAT_SCORE_FLAGS, written directly. */
 void format_hit_line(struct buf *b, const trawl_hit *h, format_offsets off);
 
-/* Appends the search response as one line (with its LF) to b: exactly the bytes
- * format_json_line(b, format_search_json(id, r, off, took_us)) would append, written
+/* Appends the search response as one line (with its LF) to b: exactly the bytes of
+ * format_search_json(id, r, off, took_us) dumped with FORMAT_SCORE_FLAGS (when id holds
+ * no reals; reals in the id keep 17 digits, as in every other response), written
  * directly, without building the JSON tree (the server's hot path: about 5 times fewer
  * instructions than building and dumping with jansson). */
 void format_search_line(struct buf *b, json_t *id, const trawl_results *r, format_offsets off,

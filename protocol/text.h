@@ -27,7 +27,7 @@ void text_escape(struct buf *b, const char *s, size_t len);
 void text_scrub(struct buf *b, const char *msg, size_t max);
 
 /* Appends s[0..len) as a JSON string literal, byte for byte what jansson's dump writes
- * for the same string with FORMAT_JSON_FLAGS: UTF-8 kept as it is, '"' and '\\' escaped,
+ * for the same string with JSON_COMPACT: UTF-8 kept as it is, '"' and '\\' escaped,
  * \b \f \n \r \t short, other control characters as \u00XX; ill-formed UTF-8 becomes
  * U+FFFD. Used by the fast search-response writer in format.c. */
 void text_json_string(struct buf *b, const char *s, size_t len);

@@ -22,7 +22,7 @@
 /* Dumps a JSON value compactly (caller frees). */
 static char *dump(const json_t *j)
 {
-    char *s = json_dumps(j, FORMAT_JSON_FLAGS | JSON_ENCODE_ANY);
+    char *s = json_dumps(j, FORMAT_SCORE_FLAGS | JSON_ENCODE_ANY);
     assert_non_null(s);
     return s;
 }
@@ -218,6 +218,14 @@ static void test_errors(void **state)
     assert_string_equal(b.data, "error internal out of memory\n.\n");
     buf_free(&b);
     json_decref(id);
+    /* ids are echoed without loss: a real keeps enough digits to read back the same */
+    id = json_real(1.0000001);
+    response_error(&b, 1, id, ERR_CANCELLED, NULL);
+    json_t *back = json_loads(b.data, 0, NULL);
+    assert_true(json_real_value(json_object_get(back, "id")) == 1.0000001);
+    json_decref(back);
+    json_decref(id);
+    buf_free(&b);
 }
 
 static void test_buf(void **state)

@@ -779,6 +779,28 @@ static void test_late_database_and_live_index(void **state)
     stop_ok(&s, 1);
 }
 
+/* Command-line errors are usage errors (exit 2); --help succeeds. */
+static void test_usage(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *arg1, *arg2;
+        int status;
+    } cases[] = {
+        {"--help", NULL, 0},         {"--max-line", "10", 2},  {"--max-line", "-64", 2},
+        {"--max-line", "1e6", 2},    {"--max-line", "", 2},    {"--bogus", NULL, 2},
+        {"extra-argument", NULL, 2}, {"--max-line=64", "--help", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *args[] = {drv_trawl_bin(), "serve", cases[i].arg1, cases[i].arg2, NULL};
+        int st = drv_run(args);
+        if (st != cases[i].status)
+            print_error("usage case %zu (%s %s): status %d\n", i, cases[i].arg1,
+                        cases[i].arg2 ? cases[i].arg2 : "", st);
+        assert_int_equal(st, cases[i].status);
+    }
+}
+
 int main(void)
 {
     if (access(drv_trawl_bin(), X_OK) != 0) {
@@ -799,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_exits),
         cmocka_unit_test(test_closed_stdout),
         cmocka_unit_test(test_late_database_and_live_index),
+        cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
