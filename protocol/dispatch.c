@@ -6,7 +6,9 @@
 #include "protocol/dispatch.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "protocol/format.h"
@@ -67,22 +69,41 @@ static void engine_error(struct dispatch *d, const struct request *r, trawl_stat
     }
 }
 
-/* Makes d->db an open handle on the newest committed revision. On failure appends an
- * `unavailable` error for r and returns -1. */
+/* Closes the handle (a failed reopen, a deleted or replaced directory). */
+static void drop_db(struct dispatch *d)
+{
+    trawl_db_close(d->db);
+    d->db = NULL;
+}
+
+/* Makes d->db an open handle on the newest committed revision of the database now at
+ * the path. On failure appends an `unavailable` error for r and returns -1. */
 static int ensure_db(struct dispatch *d, const struct request *r, struct buf *out)
 {
+    struct stat st;
+    if (stat(d->db_path, &st) != 0) {
+        /* gone: do not answer from a deleted database */
+        char msg[512];
+        snprintf(msg, sizeof msg, "no database at '%s': %s", d->db_path, strerror(errno));
+        drop_db(d);
+        response_error(out, r->json, r->id, ERR_UNAVAILABLE, msg);
+        return -1;
+    }
+    if (d->db && (st.st_dev != d->dev || st.st_ino != d->ino))
+        drop_db(d); /* replaced by another database: open the new one */
     if (d->db && trawl_db_reopen(d->db, NULL) == TRAWL_OK)
         return 0;
-    trawl_db_close(d->db); /* a failed reopen: start again from a fresh open */
-    d->db = NULL;
+    drop_db(d);
     char *msg = NULL;
-    trawl_status st = trawl_db_open(d->db_path, TRAWL_DB_READONLY, &d->db, &msg);
-    if (st == TRAWL_OK) {
+    trawl_status ts = trawl_db_open(d->db_path, TRAWL_DB_READONLY, &d->db, &msg);
+    if (ts == TRAWL_OK) {
         free(msg);
+        d->dev = st.st_dev;
+        d->ino = st.st_ino;
         return 0;
     }
-    response_error(out, r->json, r->id, st == TRAWL_ENOMEM ? ERR_INTERNAL : ERR_UNAVAILABLE,
-                   msg ? msg : trawl_strerror(st));
+    response_error(out, r->json, r->id, ts == TRAWL_ENOMEM ? ERR_INTERNAL : ERR_UNAVAILABLE,
+                   msg ? msg : trawl_strerror(ts));
     free(msg);
     return -1;
 }

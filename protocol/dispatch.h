@@ -4,12 +4,14 @@
  * (serve.c), the tests and the fuzzers call the same code. It owns the read-only database
  * handle: opened lazily by the first request that needs it, reopened before each request
  * so every request sees the newest committed revision, closed and opened again after a
- * failure that may have left it unusable.
+ * failure that may have left it unusable or when the directory at the path is no longer
+ * the one it was opened from (deleted, or replaced by a rebuilt database).
  */
 #ifndef TRAWL_PROTOCOL_DISPATCH_H
 #define TRAWL_PROTOCOL_DISPATCH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "trawl.h"
 #include "protocol/buf.h"
@@ -18,6 +20,8 @@
 struct dispatch {
     char *db_path; /* owned */
     trawl_db *db;  /* owned; NULL until a request opens it */
+    dev_t dev;     /* the database directory db was opened from, to notice */
+    ino_t ino;     /* a database deleted or replaced under the same path */
     int quit;      /* set once a quit request has been answered */
     trawl_results *spent; /* the last search's results, freed by dispatch_release */
 };

@@ -5,7 +5,8 @@ protocol_unit_tests = \
 	%reldir%/test_request \
 	%reldir%/test_lines \
 	%reldir%/test_queue \
-	%reldir%/test_format
+	%reldir%/test_format \
+	%reldir%/test_dispatch
 check_PROGRAMS += $(protocol_unit_tests)
 TESTS += $(protocol_unit_tests)
 
@@ -24,6 +25,10 @@ TESTS += $(protocol_unit_tests)
 %canon_reldir%_test_format_SOURCES = %reldir%/test_format.c
 %canon_reldir%_test_format_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_format_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_dispatch_SOURCES = %reldir%/test_dispatch.c
+%canon_reldir%_test_dispatch_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_dispatch_LDADD = $(TEST_LIBS) $(APP_LIBS)
 
 # The integration test: the real `trawl serve` (and `trawl index` for its fixtures) over
 # pipes. It finds the program as $TRAWL_BIN.
