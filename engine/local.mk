@@ -11,6 +11,9 @@ libtrawlcore_la_SOURCES = \
 	%reldir%/snippet.h \
 	%reldir%/snippet.c \
 	%reldir%/store.h \
+	%reldir%/store.c \
+	%reldir%/store_dict.h \
+	%reldir%/store_dict.c \
 	%reldir%/shim.h \
 	%reldir%/xapian.cc \
 	%reldir%/db.c
@@ -27,4 +30,4 @@ libtrawl_la_LIBADD = libtrawlcore.la $(XAPIAN_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
 libtrawl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^trawl_' \
 	-Wl,--version-script=$(srcdir)/%reldir%/libtrawl.map
 EXTRA_libtrawl_la_DEPENDENCIES = %reldir%/libtrawl.map
-EXTRA_DIST += %reldir%/libtrawl.map
+EXTRA_DIST += %reldir%/libtrawl.map %reldir%/gen-dict.py

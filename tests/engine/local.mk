@@ -4,6 +4,7 @@
 ENGINE_TESTS = \
 	%reldir%/test_article \
 	%reldir%/test_snippet \
+	%reldir%/test_store \
 	%reldir%/test_db \
 	%reldir%/test_search
 check_PROGRAMS += $(ENGINE_TESTS)
@@ -14,6 +15,8 @@ EXTRA_DIST += %reldir%/test_symbols.sh
 %canon_reldir%_test_article_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_snippet_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_snippet_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_store_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_test_store_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_db_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_db_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_search_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
