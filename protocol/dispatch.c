@@ -115,6 +115,7 @@ static void do_search(struct dispatch *d, const struct request *r, struct buf *o
     q.offset = r->offset;
     q.limit = r->limit;
     q.sort = r->sort;
+    q.ranking = r->ranking;
     q.snippet_chars = r->snippet;
     trawl_results *res = NULL;
     long long t0 = now_us();

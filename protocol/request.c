@@ -35,7 +35,7 @@ const char *request_error_name(request_error e)
 
 /* The ops and the fields each accepts beside "id" and "op". */
 static const char *const search_fields[] = {"q", "limit", "offset", "sort", "snippet",
-                                            "offsets", NULL};
+                                            "offsets", "ranking", NULL};
 static const char *const get_fields[] = {"doc", NULL};
 static const char *const cancel_fields[] = {"target", NULL};
 static const char *const no_fields[] = {NULL};
@@ -179,14 +179,18 @@ static int parse_search(struct request *r, json_t *root)
     static const trawl_sort sort_values[] = {TRAWL_SORT_RELEVANCE, TRAWL_SORT_DATE,
                                              TRAWL_SORT_DATE_DESC};
     static const char *const units[] = {"chars", "bytes", NULL};
-    int sort, unit;
+    static const char *const rankings[] = {"default", "bm25", NULL};
+    static const trawl_ranking ranking_values[] = {TRAWL_RANK_DEFAULT, TRAWL_RANK_BM25};
+    int sort, unit, ranking;
     if (get_string(r, root, "q", &r->q) || get_uint(r, root, "limit", 1, TRAWL_MAX_LIMIT,
                                                     REQUEST_DEFAULT_LIMIT, &r->limit) ||
         get_uint(r, root, "offset", 0, REQUEST_MAX_OFFSET, 0, &r->offset) ||
         get_uint(r, root, "snippet", 0, REQUEST_MAX_SNIPPET, REQUEST_DEFAULT_SNIPPET,
                  &r->snippet) ||
-        get_enum(r, root, "sort", sorts, &sort) || get_enum(r, root, "offsets", units, &unit))
+        get_enum(r, root, "sort", sorts, &sort) || get_enum(r, root, "offsets", units, &unit) ||
+        get_enum(r, root, "ranking", rankings, &ranking))
         return -1;
+    r->ranking = ranking_values[ranking];
     if (strlen(r->q) > TRAWL_MAX_QUERY_BYTES)
         return fail(r, ERR_TOO_LARGE, "field 'q' is over %d bytes", TRAWL_MAX_QUERY_BYTES);
     r->sort = sort_values[sort];

@@ -62,6 +62,7 @@ struct request {
     char *q;         /* owned */
     unsigned limit, offset, snippet;
     trawl_sort sort;
+    trawl_ranking ranking; /* "ranking": "default" (default) or "bm25" */
     format_offsets offsets;
     /* get */
     char *doc;       /* owned */

@@ -69,6 +69,9 @@ static const struct {
     {"{\"id\":3,\"op\":\"search\",\"q\":\"a\",\"sort\":1}", REQ_NONE, ERR_BAD_REQUEST, "3"},
     {"{\"id\":3,\"op\":\"search\",\"q\":\"a\",\"offsets\":\"words\"}", REQ_NONE, ERR_BAD_REQUEST,
      "3"},
+    {"{\"id\":3,\"op\":\"search\",\"q\":\"a\",\"ranking\":\"pl2\"}", REQ_NONE, ERR_BAD_REQUEST,
+     "3"},
+    {"{\"id\":3,\"op\":\"search\",\"q\":\"a\",\"ranking\":0}", REQ_NONE, ERR_BAD_REQUEST, "3"},
     {"{\"id\":3,\"op\":\"search\",\"q\":\"a\",\"lmit\":5}", REQ_NONE, ERR_BAD_REQUEST, "3"},
     {"{\"id\":3,\"op\":\"ping\",\"q\":\"a\"}", REQ_NONE, ERR_BAD_REQUEST, "3"},
     {"{\"id\":3,\"op\":\"get\"}", REQ_NONE, ERR_BAD_REQUEST, "3"},
@@ -112,7 +115,8 @@ static void test_search_fields(void **state)
 {
     (void)state;
     const char *in = "{\"id\":1,\"op\":\"search\",\"q\":\"oil prices\",\"limit\":1000,"
-                     "\"offset\":100000,\"sort\":\"-date\",\"snippet\":0,\"offsets\":\"bytes\"}";
+                     "\"offset\":100000,\"sort\":\"-date\",\"snippet\":0,\"offsets\":\"bytes\","
+                     "\"ranking\":\"bm25\"}";
     struct request r;
     request_parse(in, strlen(in), &r);
     assert_int_equal(r.op, REQ_SEARCH);
@@ -122,6 +126,7 @@ static void test_search_fields(void **state)
     assert_int_equal(r.sort, TRAWL_SORT_DATE_DESC);
     assert_int_equal(r.snippet, 0);
     assert_int_equal(r.offsets, FORMAT_OFFSETS_BYTES);
+    assert_int_equal(r.ranking, TRAWL_RANK_BM25);
     request_clear(&r);
 
     in = "{\"op\":\"search\",\"q\":\"x\"}";
@@ -132,6 +137,7 @@ static void test_search_fields(void **state)
     assert_int_equal(r.sort, TRAWL_SORT_RELEVANCE);
     assert_int_equal(r.snippet, REQUEST_DEFAULT_SNIPPET);
     assert_int_equal(r.offsets, FORMAT_OFFSETS_CHARS);
+    assert_int_equal(r.ranking, TRAWL_RANK_DEFAULT);
     request_clear(&r);
 
     request_parse("search  oil \t prices  ", 22, &r);
