@@ -19,6 +19,23 @@
  * *outlen bytes. TRAWL_ETOOLARGE over STORE_MAX_TEXT, TRAWL_ENOMEM, TRAWL_EINTERNAL. */
 trawl_status store_encode(const char *text, size_t len, unsigned char **out, size_t *outlen);
 
+/* A reusable encoder for many records: it primes the preset dictionary once, where
+ * store_encode primes it for every record (the larger cost for a short article). Its
+ * records are identical to store_encode's. A writer (engine/db.c) keeps one per handle.
+ * Not thread-safe: one encoder per thread. */
+typedef struct store_encoder store_encoder;
+
+/* Creates an encoder. On success *out is the caller's; free with store_encoder_free.
+ * TRAWL_ENOMEM, TRAWL_EINTERNAL. */
+trawl_status store_encoder_new(store_encoder **out);
+
+/* Frees an encoder. NULL-safe. */
+void store_encoder_free(store_encoder *enc);
+
+/* As store_encode, with the encoder's primed dictionary. */
+trawl_status store_encoder_encode(store_encoder *enc, const char *text, size_t len,
+                                  unsigned char **out, size_t *outlen);
+
 /* Decodes a record. On success *text (caller frees) holds *textlen bytes followed by a NUL
  * (not counted). A truncated, corrupt or unknown-version record gives TRAWL_ECORRUPT and
  * never reads outside `rec`. */

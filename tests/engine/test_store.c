@@ -1,0 +1,554 @@
+/*
+ * test_store.c: cmocka tests of the stored-record codec (engine/store.c), run by
+ * `make check`. Round trips (empty, 10 MB, non-ASCII, JSON, a record without dictionary),
+ * every truncation and many corruptions of a record (each must give TRAWL_ECORRUPT, never
+ * a crash or wrong text; run under ASan to check no byte outside the record is read),
+ * header checks, limits, and, when $TRAWL_SHARED holds the Reuters corpus, the compression
+ * ratio of the whole corpus against the target of issue 4 (at most 43% of the raw text).
+ */
+#define ZLIB_CONST
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "store.h"
+#include "store_dict.h"
+
+#define RATIO_TARGET 0.43
+
+static const char json_text[] =
+    "{\"id\":\"test-1\",\"date\":\"1987-02-26T15:01:01Z\",\"title\":\"COCOA PRICES RISE\","
+    "\"dateline\":\"LONDON, Feb 26\",\"body\":\"Cocoa prices rose on the London market "
+    "today as dealers said the crop outlook was poor.\\n    The company said it expects "
+    "prices to stay firm.\\n Reuter\",\"topics\":[\"cocoa\"],\"places\":[\"uk\"]}";
+
+/* A record of `text` (len bytes) in a malloc'd buffer; fails the test on error. */
+static unsigned char *encode_ok(const char *text, size_t len, size_t *reclen)
+{
+    unsigned char *rec = NULL;
+    assert_int_equal(store_encode(text, len, &rec, reclen), TRAWL_OK);
+    assert_non_null(rec);
+    assert_true(*reclen > 6);
+    return rec;
+}
+
+/* Decodes rec and checks it gives back exactly text[0..len), NUL-terminated. */
+static void assert_decodes_to(const unsigned char *rec, size_t reclen, const char *text,
+                              size_t len)
+{
+    char *out = NULL;
+    size_t outlen = 1;
+    assert_int_equal(store_decode(rec, reclen, &out, &outlen), TRAWL_OK);
+    assert_non_null(out);
+    assert_int_equal(outlen, len);
+    assert_memory_equal(out, text, len);
+    assert_int_equal(out[len], '\0');
+    free(out);
+}
+
+static void roundtrip(const char *text, size_t len)
+{
+    size_t reclen;
+    unsigned char *rec = encode_ok(text, len, &reclen);
+    assert_int_equal(store_text_length(rec, reclen), len);
+    assert_decodes_to(rec, reclen, text, len);
+    free(rec);
+}
+
+/* Decoding rec[0..len) from an exact-size copy (so ASan sees any over-read) must fail
+ * with TRAWL_ECORRUPT and clear the outputs. */
+static void assert_corrupt(const unsigned char *rec, size_t len, const char *what, size_t at)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    if (len)
+        memcpy(copy, rec, len);
+    char *out = (char *)&out;
+    size_t outlen = 99;
+    trawl_status st = store_decode(copy, len, &out, &outlen);
+    if (st != TRAWL_ECORRUPT)
+        fail_msg("%s at %zu (record %zu bytes): status %d, want TRAWL_ECORRUPT", what, at,
+                 len, (int)st);
+    assert_null(out);
+    assert_int_equal(outlen, 0);
+    free(copy);
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    roundtrip("", 0);
+    roundtrip(NULL, 0);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    roundtrip(json_text, strlen(json_text));
+}
+
+static void test_non_ascii(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"title\":\"Zürich: Ölpreis fällt — 原油价格下跌 — Нефть дешевеет — نفط\","
+        "\"body\":\"naïve café 🚢 \\u0000 tab\\t\"}";
+    roundtrip(text, sizeof text - 1);
+    /* Arbitrary bytes, NULs and invalid UTF-8 included: the codec only sees bytes. */
+    char bytes[4096];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (char)(i * 131 + (i >> 7));
+    roundtrip(bytes, sizeof bytes);
+}
+
+/* Deterministic text of `len` bytes drawn from a small vocabulary: compressible like
+ * prose, but not trivially. */
+static char *make_text(size_t len, uint32_t seed)
+{
+    static const char *const words[] = {
+        "the ", "company ", "said ", "oil ", "prices ", "mln ", "dlrs ", "in ", "1987 ",
+        "Reuter\n", "shares ", "of ", "to ", "a ", "bank ", "rose ", "pct ", "trade ",
+    };
+    char *t = malloc(len + 1);
+    assert_non_null(t);
+    size_t n = 0;
+    while (n < len) {
+        seed = seed * 1103515245u + 12345u;
+        const char *w = words[(seed >> 16) % (sizeof words / sizeof words[0])];
+        size_t wl = strlen(w);
+        if (wl > len - n)
+            wl = len - n;
+        memcpy(t + n, w, wl);
+        n += wl;
+    }
+    t[len] = '\0';
+    return t;
+}
+
+static void test_10mb(void **state)
+{
+    (void)state;
+    size_t len = (size_t)10 * 1024 * 1024;
+    char *t = make_text(len, 42);
+    roundtrip(t, len);
+    /* All zeros compresses close to deflate's 1032:1 limit: the decoder's ratio bound
+     * must still accept it. */
+    memset(t, 0, len);
+    size_t reclen;
+    unsigned char *rec = encode_ok(t, len, &reclen);
+    assert_true(reclen < len / 1000);
+    assert_decodes_to(rec, reclen, t, len);
+    free(rec);
+    free(t);
+}
+
+static void test_too_large(void **state)
+{
+    (void)state;
+    /* calloc'd pages are never touched: the length check comes first. */
+    char *big = calloc(STORE_MAX_TEXT + 1, 1);
+    assert_non_null(big);
+    unsigned char *rec = (unsigned char *)big;
+    size_t reclen = 7;
+    assert_int_equal(store_encode(big, STORE_MAX_TEXT + 1, &rec, &reclen), TRAWL_ETOOLARGE);
+    assert_null(rec);
+    assert_int_equal(reclen, 0);
+    free(big);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    unsigned char *rec;
+    size_t reclen;
+    char *text;
+    size_t textlen;
+    assert_int_equal(store_encode(NULL, 5, &rec, &reclen), TRAWL_EINVAL);
+    assert_int_equal(store_encode("x", 1, NULL, &reclen), TRAWL_EINVAL);
+    assert_int_equal(store_encode("x", 1, &rec, NULL), TRAWL_EINVAL);
+    assert_int_equal(store_decode((const unsigned char *)"x", 1, NULL, &textlen), TRAWL_EINVAL);
+    assert_int_equal(store_decode((const unsigned char *)"x", 1, &text, NULL), TRAWL_EINVAL);
+    assert_int_equal(store_decode(NULL, 0, &text, &textlen), TRAWL_ECORRUPT);
+    assert_int_equal(store_text_length(NULL, 10), 0);
+}
+
+/* The header: version 1, the default dictionary, varint length, 4 CRC bytes. */
+static void test_header_layout(void **state)
+{
+    (void)state;
+    size_t len = strlen(json_text), reclen;
+    unsigned char *rec = encode_ok(json_text, len, &reclen);
+    assert_int_equal(rec[0], 1);
+    assert_int_equal(rec[1], STORE_DICT_DEFAULT);
+    assert_non_null(store_dict_find(rec[1]));
+    assert_true(len >= 128 && len < 16384); /* so the varint takes two bytes */
+    assert_int_equal(rec[2], (len & 0x7f) | 0x80);
+    assert_int_equal(rec[3], len >> 7);
+    uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)json_text, (uInt)len);
+    assert_int_equal(rec[4] | rec[5] << 8 | rec[6] << 16 | (uint32_t)rec[7] << 24, crc);
+    free(rec);
+}
+
+static void test_every_truncation(void **state)
+{
+    (void)state;
+    size_t reclen;
+    unsigned char *rec = encode_ok(json_text, strlen(json_text), &reclen);
+    for (size_t n = 0; n < reclen; n++)
+        assert_corrupt(rec, n, "truncated", n);
+    free(rec);
+}
+
+static void test_trailing_garbage(void **state)
+{
+    (void)state;
+    size_t reclen;
+    unsigned char *rec = encode_ok(json_text, strlen(json_text), &reclen);
+    unsigned char *longer = malloc(reclen + 1);
+    assert_non_null(longer);
+    memcpy(longer, rec, reclen);
+    for (unsigned b = 0; b < 256; b += 17) {
+        longer[reclen] = (unsigned char)b;
+        assert_corrupt(longer, reclen + 1, "trailing byte", b);
+    }
+    free(longer);
+    free(rec);
+}
+
+/* Every single-bit flip anywhere in the record is caught (header checks, inflate, the
+ * zero-padding check, the length and the CRC between them). */
+static void test_every_bit_flip(void **state)
+{
+    (void)state;
+    size_t reclen;
+    unsigned char *rec = encode_ok(json_text, strlen(json_text), &reclen);
+    for (size_t i = 0; i < reclen; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            rec[i] ^= (unsigned char)(1u << bit);
+            assert_corrupt(rec, reclen, "bit flip", i * 8 + (size_t)bit);
+            rec[i] ^= (unsigned char)(1u << bit);
+        }
+    }
+    assert_decodes_to(rec, reclen, json_text, strlen(json_text));
+    free(rec);
+}
+
+/* Random damage (1 to 4 random bytes replaced) on records of assorted texts. */
+static void test_random_damage(void **state)
+{
+    (void)state;
+    uint32_t seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t len = 1 + round % 700;
+        char *t = make_text(len, (uint32_t)round);
+        size_t reclen;
+        unsigned char *rec = encode_ok(t, len, &reclen);
+        int nflips = 1 + round % 4;
+        for (int k = 0; k < nflips; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % reclen;
+            unsigned char x = (unsigned char)(1 + (seed >> 3) % 255);
+            rec[at] ^= x;
+        }
+        /* A replaced byte may cancel an earlier one: only then may it decode, and then
+         * only to the original text. */
+        char *out = NULL;
+        size_t outlen;
+        trawl_status st = store_decode(rec, reclen, &out, &outlen);
+        if (st == TRAWL_OK) {
+            assert_int_equal(outlen, len);
+            assert_memory_equal(out, t, len);
+            free(out);
+        } else {
+            assert_int_equal(st, TRAWL_ECORRUPT);
+            assert_null(out);
+        }
+        free(rec);
+        free(t);
+    }
+}
+
+static void test_wrong_version_and_dictionary(void **state)
+{
+    (void)state;
+    size_t reclen;
+    unsigned char *rec = encode_ok(json_text, strlen(json_text), &reclen);
+    for (unsigned v = 0; v < 256; v++) {
+        if (v == 1)
+            continue;
+        rec[0] = (unsigned char)v;
+        assert_corrupt(rec, reclen, "version", v);
+        assert_int_equal(store_text_length(rec, reclen), 0);
+    }
+    rec[0] = 1;
+    for (unsigned d = 0; d < 256; d++) {
+        if (d == STORE_DICT_DEFAULT)
+            continue;
+        rec[1] = (unsigned char)d;
+        assert_corrupt(rec, reclen, "dictionary id", d);
+        if (store_dict_find(d) == NULL && d != STORE_DICT_NONE)
+            assert_int_equal(store_text_length(rec, reclen), 0);
+    }
+    free(rec);
+}
+
+/* A version-1 record written without a dictionary (id 0) decodes. */
+static void test_no_dictionary_record(void **state)
+{
+    (void)state;
+    size_t len = strlen(json_text);
+    unsigned char rec[1024];
+    rec[0] = 1;
+    rec[1] = STORE_DICT_NONE;
+    rec[2] = (unsigned char)((len & 0x7f) | 0x80);
+    rec[3] = (unsigned char)(len >> 7);
+    uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)json_text, (uInt)len);
+    for (int i = 0; i < 4; i++)
+        rec[4 + i] = (unsigned char)(crc >> (8 * i));
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (const Bytef *)json_text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = rec + 8;
+    zs.avail_out = (uInt)(sizeof rec - 8);
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t reclen = 8 + zs.total_out;
+    deflateEnd(&zs);
+    assert_int_equal(store_text_length(rec, reclen), len);
+    assert_decodes_to(rec, reclen, json_text, len);
+}
+
+/* Edits a copy of rec's length field: the rest of the record is unchanged. */
+static void test_length_field(void **state)
+{
+    (void)state;
+    size_t len = strlen(json_text), reclen;
+    unsigned char *rec = encode_ok(json_text, len, &reclen);
+    unsigned char *bad = malloc(reclen + 8);
+    assert_non_null(bad);
+    static const struct {
+        const char *what;
+        unsigned char lenbytes[5];
+        size_t n;
+    } cases[] = {
+        {"length one less", {0, 0}, 2},      /* filled in below */
+        {"length one more", {0, 0}, 2},
+        {"non-canonical 3-byte form", {0, 0, 0}, 3},
+        {"5-byte varint", {0x80, 0x80, 0x80, 0x80, 0x01}, 5},
+        {"over STORE_MAX_TEXT", {0x81, 0x80, 0x80, 0x20}, 4},
+        {"huge length, tiny stream", {0xff, 0xff, 0xff, 0x1f}, 4},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        unsigned char lb[5];
+        size_t n = cases[c].n;
+        memcpy(lb, cases[c].lenbytes, sizeof lb);
+        if (c < 2) {
+            size_t l = c == 0 ? len - 1 : len + 1;
+            lb[0] = (unsigned char)((l & 0x7f) | 0x80);
+            lb[1] = (unsigned char)(l >> 7);
+        } else if (c == 2) {
+            lb[0] = (unsigned char)((len & 0x7f) | 0x80);
+            lb[1] = (unsigned char)((len >> 7) | 0x80);
+            lb[2] = 0;
+        }
+        bad[0] = rec[0];
+        bad[1] = rec[1];
+        memcpy(bad + 2, lb, n);
+        memcpy(bad + 2 + n, rec + 4, reclen - 4);
+        size_t badlen = reclen - 2 + n;
+        print_message("case: %s\n", cases[c].what);
+        assert_corrupt(bad, badlen, cases[c].what, c);
+        if (c >= 2)
+            assert_int_equal(store_text_length(bad, badlen), 0);
+        else
+            assert_int_equal(store_text_length(bad, badlen), c == 0 ? len - 1 : len + 1);
+    }
+    free(bad);
+    free(rec);
+}
+
+static void test_text_length(void **state)
+{
+    (void)state;
+    size_t reclen;
+    unsigned char *rec = encode_ok(json_text, strlen(json_text), &reclen);
+    assert_int_equal(store_text_length(rec, reclen), strlen(json_text));
+    /* The header alone (no stream byte) is damaged; so is each shorter prefix. */
+    for (size_t n = 0; n <= 8; n++)
+        assert_int_equal(store_text_length(rec, n), 0);
+    assert_int_equal(store_text_length(rec, 9), strlen(json_text));
+    free(rec);
+    char *t = make_text(300000, 7);
+    rec = encode_ok(t, 300000, &reclen);
+    assert_int_equal(store_text_length(rec, reclen), 300000);
+    free(rec);
+    free(t);
+}
+
+/* The encoder gives the same records as store_encode, for many texts in a row, and
+ * checks its arguments the same way. */
+static void test_encoder(void **state)
+{
+    (void)state;
+    store_encoder *enc = NULL;
+    assert_int_equal(store_encoder_new(&enc), TRAWL_OK);
+    assert_non_null(enc);
+    for (size_t len = 0; len < 3000; len += 97) {
+        char *t = make_text(len, (uint32_t)len);
+        unsigned char *a, *b;
+        size_t alen, blen;
+        assert_int_equal(store_encoder_encode(enc, t, len, &a, &alen), TRAWL_OK);
+        assert_int_equal(store_encode(t, len, &b, &blen), TRAWL_OK);
+        assert_int_equal(alen, blen);
+        assert_memory_equal(a, b, alen);
+        assert_decodes_to(a, alen, t, len);
+        free(a);
+        free(b);
+        free(t);
+    }
+    unsigned char *rec = (unsigned char *)&rec;
+    size_t reclen = 3;
+    assert_int_equal(store_encoder_encode(NULL, "x", 1, &rec, &reclen), TRAWL_EINVAL);
+    assert_null(rec);
+    assert_int_equal(store_encoder_encode(enc, NULL, 1, &rec, &reclen), TRAWL_EINVAL);
+    char *big = calloc(STORE_MAX_TEXT + 1, 1);
+    assert_non_null(big);
+    assert_int_equal(store_encoder_encode(enc, big, STORE_MAX_TEXT + 1, &rec, &reclen),
+                     TRAWL_ETOOLARGE);
+    assert_null(rec);
+    assert_int_equal(reclen, 0);
+    free(big);
+    store_encoder_free(enc);
+    store_encoder_free(NULL);
+    assert_int_equal(store_encoder_new(NULL), TRAWL_EINVAL);
+}
+
+/* The built-in dictionary fits the deflate window. */
+static void test_dictionary_table(void **state)
+{
+    (void)state;
+    assert_null(store_dict_find(STORE_DICT_NONE));
+    const store_dict *d = store_dict_find(STORE_DICT_DEFAULT);
+    assert_non_null(d);
+    assert_int_equal(d->id, STORE_DICT_DEFAULT);
+    assert_true(d->len > 1024 && d->len <= 32768);
+    assert_non_null(d->name);
+}
+
+/* Reads a whole gzip file into a malloc'd NUL-terminated buffer. */
+static char *read_gz(const char *path, size_t *len)
+{
+    gzFile gz = gzopen(path, "rb");
+    if (gz == NULL)
+        return NULL;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    int got;
+    while ((got = gzread(gz, buf + n, (unsigned)(cap - n - 1))) > 0) {
+        n += (size_t)got;
+        if (cap - n < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    assert_int_equal(got, 0);
+    gzclose(gz);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The ratio target of issue 4 on the Reuters corpus: every article as compact JSON (what
+ * the engine stores), encoded and decoded, records summed against texts summed. */
+static void test_reuters_ratio(void **state)
+{
+    (void)state;
+    const char *shared = getenv("TRAWL_SHARED");
+    char path[4096];
+    if (shared == NULL || *shared == '\0') {
+        print_message("skipped: TRAWL_SHARED is not set (needs the Reuters corpus)\n");
+        skip();
+    }
+    snprintf(path, sizeof path, "%s/corpora/reuters21578.jsonl.gz", shared);
+    size_t inlen;
+    char *in = read_gz(path, &inlen);
+    if (in == NULL) {
+        print_message("skipped: cannot read %s\n", path);
+        skip();
+    }
+    uint64_t text_bytes = 0, rec_bytes = 0, articles = 0;
+    double enc_secs = 0;
+    store_encoder *enc = NULL;
+    assert_int_equal(store_encoder_new(&enc), TRAWL_OK);
+    clock_t t0 = clock();
+    for (char *line = in, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL)
+            nl = line + strlen(line) - 1;
+        json_error_t err;
+        json_t *obj = json_loadb(line, (size_t)(nl - line + 1), 0, &err);
+        if (obj == NULL)
+            fail_msg("%s: line %llu: %s", path, (unsigned long long)articles + 1, err.text);
+        char *text = json_dumps(obj, JSON_COMPACT);
+        assert_non_null(text);
+        size_t len = strlen(text), reclen;
+        unsigned char *rec;
+        clock_t e0 = clock();
+        assert_int_equal(store_encoder_encode(enc, text, len, &rec, &reclen), TRAWL_OK);
+        enc_secs += (double)(clock() - e0) / CLOCKS_PER_SEC;
+        assert_decodes_to(rec, reclen, text, len);
+        text_bytes += len;
+        rec_bytes += reclen;
+        articles++;
+        free(rec);
+        free(text);
+        json_decref(obj);
+    }
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    store_encoder_free(enc);
+    double ratio = (double)rec_bytes / (double)text_bytes;
+    print_message("reuters: %llu articles, text %llu bytes, store %llu bytes, ratio %.4f "
+                  "(target %.2f); CPU %.2f s to encode, %.2f s in all (parse, encode, decode)\n",
+                  (unsigned long long)articles, (unsigned long long)text_bytes,
+                  (unsigned long long)rec_bytes, ratio, RATIO_TARGET, enc_secs, secs);
+    assert_true(articles > 20000);
+    assert_true(ratio <= RATIO_TARGET);
+    free(in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_non_ascii),
+        cmocka_unit_test(test_10mb),
+        cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_header_layout),
+        cmocka_unit_test(test_every_truncation),
+        cmocka_unit_test(test_trailing_garbage),
+        cmocka_unit_test(test_every_bit_flip),
+        cmocka_unit_test(test_random_damage),
+        cmocka_unit_test(test_wrong_version_and_dictionary),
+        cmocka_unit_test(test_no_dictionary_record),
+        cmocka_unit_test(test_length_field),
+        cmocka_unit_test(test_text_length),
+        cmocka_unit_test(test_encoder),
+        cmocka_unit_test(test_dictionary_table),
+        cmocka_unit_test(test_reuters_ratio),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
