@@ -9,16 +9,21 @@ editors_need_trawl
 editors_make_db
 
 # -u NONE loads no user config and no plugins: the plugin file is sourced explicitly.
+# A Lua error outside the cases would leave Neovim waiting for input: lua_run quits
+# with status 2 instead.
 nvim_run() {
     TRAWL_TEST_PROGRAM=$TRAWL_BIN TRAWL_TEST_DB=$EDITORS_DB \
         "$NVIM" --headless -u NONE -i NONE -n \
         --cmd "set runtimepath^=$top_srcdir/editors/nvim" \
         -c 'runtime plugin/trawl.lua' "$@" </dev/null
 }
-nvim_run -c "luafile $top_srcdir/tests/editors/trawl_spec.lua" || exit 1
+lua_run() {
+    nvim_run -c "lua local ok, err = pcall(dofile, '$1') if not ok then io.stdout:write(tostring(err) .. '\\n') vim.cmd('cquit! 2') end"
+}
+lua_run "$top_srcdir/tests/editors/trawl_spec.lua" || exit 1
 
 # The server started by a search must not outlive Neovim.
-pid=$(nvim_run -c "lua
+cat >"$EDITORS_TMP/pid.lua" <<'LUA'
   local trawl = require('trawl')
   local db = os.getenv('TRAWL_TEST_DB')
   trawl.setup({ program = os.getenv('TRAWL_TEST_PROGRAM'), database = db })
@@ -26,6 +31,8 @@ pid=$(nvim_run -c "lua
   trawl._request({ op = 'ping' }, function() done = true end, db)
   vim.wait(10000, function() return done end, 10)
   io.stdout:write(vim.fn.jobpid(trawl._servers[vim.fn.fnamemodify(db, ':p')].job))
-  vim.cmd('qall!')")
+  vim.cmd('qall!')
+LUA
+pid=$(lua_run "$EDITORS_TMP/pid.lua")
 case $pid in '' | *[!0-9]*) echo "FAIL: no server pid from Neovim: '$pid'"; exit 1 ;; esac
 editors_wait_gone "$pid" "Neovim"
