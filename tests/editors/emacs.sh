@@ -14,7 +14,7 @@ TRAWL_TEST_PROGRAM=$TRAWL_BIN TRAWL_TEST_DB=$EDITORS_DB \
 
 # The server started by a search must not outlive Emacs.
 pid=$(TRAWL_TEST_PROGRAM=$TRAWL_BIN TRAWL_TEST_DB=$EDITORS_DB \
-    "$EMACS" --batch -Q -L "$top_srcdir/editors/emacs" -l trawl --eval "
+    "$EMACS" --batch -Q -L "$top_srcdir/editors/emacs" --eval "(require 'trawl)" --eval "
 (let ((trawl-program (getenv \"TRAWL_TEST_PROGRAM\"))
       (trawl-database (getenv \"TRAWL_TEST_DB\"))
       (done nil))
