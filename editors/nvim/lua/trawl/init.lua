@@ -180,8 +180,10 @@ end
 
 -- The entry of one hit, and the byte column where its snippet starts in that text.
 local function entry(hit)
-  local head = ('%d. %s%s'):format(hit.rank or 0, one_line(hit.title), SEP)
-  return { text = head .. one_line(hit.snippet), valid = 0 }, #head
+  local snippet = one_line(hit.snippet)
+  local head = ('%d. %s%s'):format(hit.rank or 0, one_line(hit.title),
+    snippet ~= '' and SEP or '')
+  return { text = head .. snippet, valid = 0 }, #head
 end
 
 local function get_list(loc_win, what)
