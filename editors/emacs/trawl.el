@@ -34,6 +34,7 @@
 ;;; Code:
 
 (require 'cl-lib)
+(require 'json)
 (require 'subr-x)
 
 ;;;; Customisation
@@ -82,7 +83,7 @@ nil means trawl's own default: $TRAWL_DB, else ~/.local/share/trawl/db."
   "One running `trawl serve' and what is in flight on it."
   process                     ; the `trawl serve' process
   database                    ; the database it serves (nil: trawl's default)
-  (partial nil)               ; output after the last newline, newest piece first
+  (partial nil)               ; output after the last newline, newest first
   (next-id 0)                 ; the id of the last request sent
   ;; id -> the function awaiting that response
   (callbacks (make-hash-table :test #'eql)))
@@ -152,12 +153,27 @@ joined only once the newline comes, so a long response costs linear time."
         (unless (string-empty-p line)
           (trawl--dispatch server line))))))
 
+(defun trawl--json-encode (object)
+  "OBJECT, an alist, as one line of JSON text."
+  (if (json-available-p)
+      (json-serialize object)
+    (let ((json-encoding-pretty-print nil))
+      (json-encode object))))
+
+(defun trawl--json-decode (text)
+  "The JSON object TEXT as an alist: arrays as lists, null and false as nil.
+Uses the native parser when Emacs has one, else json.el."
+  (if (json-available-p)
+      (json-parse-string text :object-type 'alist :array-type 'list
+                         :null-object nil :false-object nil)
+    (let ((json-object-type 'alist) (json-array-type 'list)
+          (json-key-type 'symbol) (json-null nil) (json-false nil))
+      (json-read-from-string text))))
+
 (defun trawl--dispatch (server line)
   "Hand the response on LINE to the callback waiting for its id on SERVER."
   (condition-case err
-      (let* ((response (json-parse-string line :object-type 'alist
-                                          :array-type 'list :null-object nil
-                                          :false-object nil))
+      (let* ((response (trawl--json-decode line))
              (id (alist-get 'id response))
              (callbacks (trawl--server-callbacks server))
              (callback (and id (gethash id callbacks))))
@@ -236,7 +252,8 @@ error when no server can be started."
     (condition-case nil
         (progn
           (process-send-string
-           process (concat (json-serialize (cons (cons 'id id) request)) "\n"))
+           process (concat (trawl--json-encode (cons (cons 'id id) request))
+                           "\n"))
           id)
       (error (remhash id (trawl--server-callbacks server))
              (when (process-live-p process)

@@ -137,6 +137,20 @@
     (should-not (trawl--server-partial server))
     (should (zerop (hash-table-count callbacks)))))
 
+(ert-deftest trawl-test-json-without-native-support ()
+  "Without Emacs's native JSON, json.el gives the same requests and responses."
+  (let* ((request '((id . 7) (op . "search") (q . "zürich \"a b\"") (limit . 5)))
+         (line "{\"id\":7,\"ok\":false,\"hits\":[{\"highlights\":[[1,2]]}],\"date\":null}")
+         (native (list (trawl--json-encode request) (trawl--json-decode line)))
+         (fallback (cl-letf (((symbol-function 'json-available-p) #'ignore))
+                     (list (trawl--json-encode request)
+                           (trawl--json-decode line)))))
+    (should (equal (json-parse-string (car fallback) :object-type 'alist)
+                   (json-parse-string (car native) :object-type 'alist)))
+    (should (equal (cadr fallback) (cadr native)))
+    (should (equal (cadr native)
+                   '((id . 7) (ok) (hits ((highlights (1 2)))) (date))))))
+
 (ert-deftest trawl-test-search-shows-ranked-hits-with-highlights ()
   "A search lists the fixture's titles in rank order, matches in `trawl-match'."
   (trawl-test--with-plugin
