@@ -183,7 +183,8 @@ class DateRangeProcessor : public Xapian::RangeProcessor {
             return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, kb, ke);
         if (!e.empty())
             return Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, ke);
-        return Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, b.empty() ? "" : kb);
+        // "date:.." is every dated article: keys are digits, so all are >= "0"
+        return Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, b.empty() ? "0" : kb);
     }
 
   private:

@@ -250,6 +250,7 @@ static void test_dates(void **state)
     expect(f->db, "date:1987-03-01..1987-03-31", 0, 0, "s1 s2 s6");
     expect(f->db, "date:1987-04-01..", 0, 0, "s3");
     expect(f->db, "date:..1987-02-28", 0, 0, "s4");
+    expect(f->db, "date:..", 0, 0, "s1 s2 s3 s4 s6"); /* the dated ones */
     expect(f->db, "date:1987-03..1987-03", 0, 0, "s1 s2 s6");
     expect(f->db, "date:1987..1987", 0, 0, "s1 s2 s3 s4 s6");
     expect(f->db, "date:1987-03-20T09:00..1987-03-20T10:00", 0, 0, "s2");
