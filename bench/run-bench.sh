@@ -67,12 +67,14 @@ query() { # query LABEL P SNIPPETS OUT -- SERVER...
         --snippet "$snippets" --parallel "$p" --label "$label" --json -- "$@" > "$out" ||
         die "trawl-bench query ($label, P=$p)"
 }
-db=$tmp/trawl.db
-query trawl 1 200,0 "$tmp/q1-trawl.json" -- "$trawl" serve --db "$tmp/trawl.db"
-query trawl 2 200,0 "$tmp/q2-trawl.json" -- "$trawl" serve --db "$tmp/trawl.db"
-db=$tmp/fts5.sqlite
-query fts5 1 200,0 "$tmp/q1-fts5.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
-query fts5 2 200,0 "$tmp/q2-fts5.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
+# Alternate the engines, so each side-by-side pair ran close together in time (the machine
+# may be shared, and its load drifts).
+for p in 1 2; do
+    db=$tmp/trawl.db
+    query trawl $p 200,0 "$tmp/q$p-trawl.json" -- "$trawl" serve --db "$tmp/trawl.db"
+    db=$tmp/fts5.sqlite
+    query fts5 $p 200,0 "$tmp/q$p-fts5.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
+done
 
 get() { "$bench" compare --get "$1" "$2" || echo 0; }
 # target NAME VALUE OP LIMIT: one table row, "met" or "MISSED" ("not measured" for 0)
