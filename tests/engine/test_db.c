@@ -293,6 +293,42 @@ static void test_commit_and_reopen(void **state)
     trawl_db_close(r);
 }
 
+/* A reader left behind by several commits: Xapian raises DatabaseModifiedError when the
+ * blocks of its revision were reused; the engine reopens and retries, so reads succeed. */
+static void test_modified_retry(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *w = open_or_fail(f->path, TRAWL_DB_WRITABLE), *r;
+    char json[1024];
+    trawl_article *a = NULL;
+    for (int i = 0; i < 500; i++) {
+        snprintf(json, sizeof json, "{\"id\":\"m%d\",\"title\":\"first version of m%d\"}", i, i);
+        put_json(w, json, TRAWL_PUT_ADDED);
+    }
+    assert_int_equal(trawl_db_commit(w), TRAWL_OK);
+    r = open_or_fail(f->path, TRAWL_DB_READONLY);
+    for (int round = 0; round < 6; round++) { /* enough churn to reuse the reader's blocks */
+        for (int i = 0; i < 500; i++) {
+            int n = snprintf(json, sizeof json, "{\"id\":\"m%d\",\"title\":\"round %d of m%d\","
+                             "\"body\":\"", i, round, i);
+            for (int k = 0; k < 40; k++)
+                n += snprintf(json + n, sizeof json - n, "w%d ", (i * 7 + k * 13 + round) % 997);
+            snprintf(json + n, sizeof json - n, "\"}");
+            put_json(w, json, TRAWL_PUT_REPLACED);
+        }
+        assert_int_equal(trawl_db_commit(w), TRAWL_OK);
+    }
+    if (trawl_db_get(r, "m7", &a) != TRAWL_OK)
+        fail_msg("get after commits: %s", trawl_db_errmsg(r));
+    assert_non_null(strstr(trawl_article_get(a, "title"), "m7"));
+    if (getenv("TRAWL_TEST_VERBOSE"))
+        printf("reader saw: %s\n", trawl_article_get(a, "title"));
+    trawl_article_free(a);
+    assert_true(count_hits(r, "round") == 100 || count_hits(r, "first") == 100); /* limit 100 */
+    trawl_db_close(r);
+    trawl_db_close(w);
+}
+
 /* Sum of the stored record lengths, as the stats should report them. */
 static size_t json_len(const char *json)
 {
@@ -444,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_get_replace_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modified_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
