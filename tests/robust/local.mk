@@ -1,2 +1,28 @@
-# tests/robust/local.mk: the crash-safety, concurrency and limits tests of issue 6 that
-# run whole `trawl` processes (index, serve) against each other.
+# tests/robust/local.mk: the crash-safety, concurrency and limits tests of issue 6, each a
+# cmocka program that runs whole `trawl` processes ($TRAWL_BIN: index, serve) against
+# each other through tests/protocol/serve_driver.c: SIGKILL during indexing (test_kill),
+# serving while indexing commits (test_live), and memory under oversized requests
+# (test_limits). The valgrind run of the server test is `make check-valgrind`.
+
+robust_tests = \
+	%reldir%/test_kill \
+	%reldir%/test_live \
+	%reldir%/test_limits
+check_PROGRAMS += $(robust_tests)
+TESTS += $(robust_tests)
+
+robust_common = %reldir%/robust.h %reldir%/robust.c \
+	tests/protocol/serve_driver.h tests/protocol/serve_driver.c
+robust_libs = $(TEST_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS)
+
+%canon_reldir%_test_kill_SOURCES = %reldir%/test_kill.c $(robust_common)
+%canon_reldir%_test_kill_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_test_kill_LDADD = $(robust_libs)
+
+%canon_reldir%_test_live_SOURCES = %reldir%/test_live.c $(robust_common)
+%canon_reldir%_test_live_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_test_live_LDADD = $(robust_libs)
+
+%canon_reldir%_test_limits_SOURCES = %reldir%/test_limits.c $(robust_common)
+%canon_reldir%_test_limits_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_test_limits_LDADD = $(robust_libs)

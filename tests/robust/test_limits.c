@@ -1,0 +1,198 @@
+/*
+ * test_limits.c: `trawl serve` under inputs far past its limits (issue 6, doc/limits.md),
+ * run by `make check`: a 100 MB request line (JSON and text command), a million-term
+ * query (on one line under the default --max-line, and parsed under --max-line 64 MiB),
+ * and a query at the 65536-byte limit. Each must get its too_large (or a bad_query / a
+ * result, at the limit) answer, the server must go on answering, and its peak resident
+ * memory (VmHWM) may not grow past the bounds documented in doc/limits.md over what it
+ * used after its first search.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/robust/robust.h"
+
+#define TIMEOUT_MS 120000
+#define MIB ((size_t)1 << 20)
+#define BIG_LINE (100 * MIB)
+#define MILLION 1000000
+/* The documented bounds on VmHWM growth (doc/limits.md): with the default --max-line
+ * (1 MiB), whatever the input; with --max-line M, per request line of length L <= M. */
+#define GROWTH_DEFAULT_KIB (16 * 1024)
+#define GROWTH_PER_LINE(len) (4 * (len) / 1024 + 16 * 1024) /* KiB: 4 x L + 16 MiB */
+
+static char tmp[256], db[300];
+
+static int setup(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    if (robust_tmpdir(tmp, sizeof tmp, "limits") != 0)
+        return -1;
+    char corpus[400];
+    snprintf(db, sizeof db, "%s/db", tmp);
+    snprintf(corpus, sizeof corpus, "%s/c.jsonl", tmp);
+    const char *args[] = {drv_trawl_bin(), "index", "--quiet", "--db", db, corpus, NULL};
+    return robust_write_corpus(corpus, "m", 200) == 0 && drv_run(args) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    robust_rmtree(tmp);
+    return 0;
+}
+
+/* Starts a server and warms it up with a ping and a search; returns its VmHWM (KiB). */
+static long start_warm(struct srv *s, const char *extra)
+{
+    assert_int_equal(drv_start(s, tmp, db, extra), 0);
+    json_t *r = robust_call(s, json_pack("{s:s,s:s}", "op", "search", "q", "common prices"),
+                            TIMEOUT_MS);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    long kib = robust_vmhwm_kib(s->pid);
+    assert_true(kib > 0);
+    return kib;
+}
+
+/* Writes `prefix`, then n bytes made of `unit` repeated, then `suffix` and a LF, in
+ * pieces of 1 MiB, never holding the whole line. */
+static void send_long(struct srv *s, const char *prefix, const char *unit, size_t n,
+                      const char *suffix)
+{
+    size_t ul = strlen(unit), chunk = MIB - MIB % ul;
+    char *piece = malloc(chunk);
+    assert_non_null(piece);
+    for (size_t i = 0; i < chunk; i += ul)
+        memcpy(piece + i, unit, ul);
+    assert_int_equal(drv_send(s, prefix), 0);
+    for (size_t done = 0; done < n; done += chunk)
+        assert_int_equal(drv_write(s, piece, n - done < chunk ? n - done : chunk), 0);
+    assert_int_equal(drv_send(s, suffix), 0);
+    assert_int_equal(drv_send(s, "\n"), 0);
+    free(piece);
+}
+
+/* Writes a query of `terms` distinct words "w0 w1 ..." after prefix, then suffix + LF;
+ * returns the bytes of the query. */
+static size_t send_terms(struct srv *s, const char *prefix, long terms, const char *suffix)
+{
+    size_t cap = (size_t)terms * 9 + 16, len = 0;
+    char *q = malloc(cap);
+    assert_non_null(q);
+    for (long i = 0; i < terms; i++)
+        len += (size_t)snprintf(q + len, cap - len, i ? " w%ld" : "w%ld", i);
+    assert_int_equal(drv_send(s, prefix), 0);
+    assert_int_equal(drv_write(s, q, len), 0);
+    assert_int_equal(drv_send(s, suffix), 0);
+    assert_int_equal(drv_send(s, "\n"), 0);
+    free(q);
+    return len;
+}
+
+/* Reads a JSON response that must be the error `code`. */
+static void expect_json_error(struct srv *s, const char *code)
+{
+    const char *line = drv_line(s, TIMEOUT_MS);
+    assert_non_null(line);
+    json_t *r = json_loads(line, 0, NULL);
+    assert_non_null(r);
+    assert_true(json_is_false(json_object_get(r, "ok")));
+    const char *got = json_string_value(json_object_get(json_object_get(r, "error"), "code"));
+    if (!got || strcmp(got, code) != 0)
+        fail_msg("want the error %s, got: %.300s", code, line);
+    json_decref(r);
+}
+
+/* Reads a text response that must be the error `code`. */
+static void expect_text_error(struct srv *s, const char *code)
+{
+    char want[64];
+    snprintf(want, sizeof want, "error %s ", code);
+    const char *line = drv_line(s, TIMEOUT_MS);
+    assert_non_null(line);
+    if (strncmp(line, want, strlen(want)) != 0)
+        fail_msg("want '%s...', got: %.300s", want, line);
+    line = drv_line(s, TIMEOUT_MS);
+    assert_non_null(line);
+    assert_string_equal(line, ".");
+}
+
+/* The server still answers, and its peak memory grew by at most bound_kib. */
+static void check_alive_and_bounded(struct srv *s, long base_kib, long bound_kib,
+                                    const char *what)
+{
+    json_t *r = robust_call(s, json_pack("{s:s}", "op", "ping"), TIMEOUT_MS);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    long kib = robust_vmhwm_kib(s->pid);
+    printf("%s: VmHWM %ld KiB, %+ld KiB over the warm server (bound %+ld KiB)\n", what, kib,
+           kib - base_kib, bound_kib);
+    if (kib - base_kib > bound_kib)
+        fail_msg("%s: peak memory grew by %ld KiB, over the bound of %ld KiB", what,
+                 kib - base_kib, bound_kib);
+}
+
+static void test_default_line_limit(void **state)
+{
+    (void)state;
+    struct srv s;
+    long base = start_warm(&s, NULL);
+    send_long(&s, "{\"id\":1,\"op\":\"search\",\"q\":\"", "oil ", BIG_LINE, "\"}");
+    expect_json_error(&s, "too_large");
+    check_alive_and_bounded(&s, base, GROWTH_DEFAULT_KIB, "100 MB JSON line");
+    send_long(&s, "search ", "oil ", BIG_LINE, "");
+    expect_text_error(&s, "too_large");
+    check_alive_and_bounded(&s, base, GROWTH_DEFAULT_KIB, "100 MB text command");
+    send_terms(&s, "{\"id\":2,\"op\":\"search\",\"q\":\"", MILLION, "\"}");
+    expect_json_error(&s, "too_large");
+    check_alive_and_bounded(&s, base, GROWTH_DEFAULT_KIB, "million-term query (1 MiB lines)");
+    /* At the query limit: terms the database does not hold, so it answers quickly. */
+    size_t len = send_terms(&s, "{\"id\":3,\"op\":\"search\",\"q\":\"", 8000, "\"}");
+    assert_true(len <= 65536);
+    const char *line = drv_line(&s, TIMEOUT_MS);
+    assert_non_null(line);
+    json_t *r = json_loads(line, 0, NULL);
+    const char *code = json_string_value(json_object_get(json_object_get(r, "error"), "code"));
+    if (!json_is_true(json_object_get(r, "ok")) && !(code && !strcmp(code, "bad_query")))
+        fail_msg("a query at the limit got neither results nor bad_query: %.300s", line);
+    json_decref(r);
+    check_alive_and_bounded(&s, base, GROWTH_DEFAULT_KIB, "8000-term query at the limit");
+    assert_int_equal(drv_stop(&s, TIMEOUT_MS), 0);
+    drv_free(&s);
+}
+
+static void test_parsed_million_terms(void **state)
+{
+    (void)state;
+    struct srv s;
+    long base = start_warm(&s, "--max-line=67108864");
+    size_t len = send_terms(&s, "{\"id\":4,\"op\":\"search\",\"q\":\"", MILLION, "\"}");
+    expect_json_error(&s, "too_large");
+    check_alive_and_bounded(&s, base, (long)GROWTH_PER_LINE(len),
+                            "million-term JSON query (64 MiB lines)");
+    len = send_terms(&s, "search ", MILLION, "");
+    expect_text_error(&s, "too_large");
+    check_alive_and_bounded(&s, base, (long)GROWTH_PER_LINE(len),
+                            "million-term text query (64 MiB lines)");
+    assert_int_equal(drv_stop(&s, TIMEOUT_MS), 0);
+    drv_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_line_limit),
+        cmocka_unit_test(test_parsed_million_terms),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
