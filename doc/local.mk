@@ -8,6 +8,7 @@ dist_doc_DATA += %reldir%/protocol.md
 EXTRA_DIST += \
 	%reldir%/HACKING.md \
 	%reldir%/ranking.md \
+	%reldir%/store.md \
 	examples/README.md \
 	examples/news.jsonl \
 	examples/notes/ferry-timetable.txt \
