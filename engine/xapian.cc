@@ -505,12 +505,13 @@ trawl_status shim_put(shim_db *s, const char *idterm, shim_doc *d, void **old, s
     *old = nullptr;
     *oldlen = 0;
     try {
-        Xapian::PostingIterator p = s->wdb.postlist_begin(idterm);
-        if (p == s->wdb.postlist_end(idterm)) {
+        // get_termfreq is much cheaper than opening a postlist on a database with
+        // pending changes, and a new id (the common case when indexing) needs no more.
+        if (s->wdb.get_termfreq(idterm) == 0) {
             s->wdb.add_document(d->doc);
             return TRAWL_OK;
         }
-        Xapian::docid id = *p;
+        Xapian::docid id = *s->wdb.postlist_begin(idterm);
         std::string v = s->wdb.get_document(id).get_data();
         void *copy = dup_bytes(v);
         try {
