@@ -51,6 +51,7 @@ typedef struct {
     const options *opt;
     size_t rotation;       /* the job this thread starts each pass with */
     double *lat_us;        /* runs * njobs round trips, by sequence position */
+    double *took_us;       /* the server's own "took_us" for each, or -1 when absent */
     unsigned char *ok;     /* 1 when the response said "ok":true */
     int64_t t_start, t_end;
     int failed;
@@ -205,6 +206,17 @@ nomem:
     return -1;
 }
 
+/* The "took_us" the server reported in its response, or -1. */
+static double server_took_us(const char *line)
+{
+    const char *p = strstr(line, "\"took_us\":");
+    if (!p)
+        return -1;
+    char *end;
+    double v = strtod(p + 10, &end);
+    return end == p + 10 || v < 0 ? -1 : v;
+}
+
 static int response_ok(const char *line)
 {
     return strstr(line, "\"ok\":true") || strstr(line, "\"ok\": true");
@@ -212,7 +224,8 @@ static int response_ok(const char *line)
 
 /* Runs `count` requests (sequence positions from 0, job = (rotation + s) % njobs) with up
  * to --pipeline in flight, recording round trips when `lat_us` is not NULL. */
-static int run_requests(worker *w, size_t count, double *lat_us, unsigned char *ok)
+static int run_requests(worker *w, size_t count, double *lat_us, double *took_us,
+                        unsigned char *ok)
 {
     const jobs *j = w->jobs;
     size_t depth = (size_t)w->opt->pipeline;
@@ -248,6 +261,7 @@ static int run_requests(worker *w, size_t count, double *lat_us, unsigned char *
         int64_t now = bench_now_ns();
         if (lat_us) {
             lat_us[next_recv] = (double)(now - sent[next_recv % depth]) / 1e3;
+            took_us[next_recv] = server_took_us(line);
             ok[next_recv] = (unsigned char)(response_ok(line) != 0);
         }
         next_recv++;
@@ -266,11 +280,11 @@ static void *worker_main(void *arg)
     worker *w = arg;
     size_t per_pass = w->jobs->njobs;
     if (w->opt->warmup > 0 &&
-        run_requests(w, per_pass * (size_t)w->opt->warmup, NULL, NULL) < 0)
+        run_requests(w, per_pass * (size_t)w->opt->warmup, NULL, NULL, NULL) < 0)
         w->failed = 1;
     pthread_barrier_wait(w->barrier);
     w->t_start = bench_now_ns();
-    if (!w->failed && run_requests(w, per_pass * (size_t)w->opt->runs, w->lat_us, w->ok) < 0)
+    if (!w->failed && run_requests(w, per_pass * (size_t)w->opt->runs, w->lat_us, w->took_us, w->ok) < 0)
         w->failed = 1;
     w->t_end = bench_now_ns();
     return NULL;
@@ -293,8 +307,12 @@ static int start_servers(worker *ws, size_t n, char **argv, double *startup_ms, 
 
 /* Collects the round trips of (variant, kind) (kind NULL: any) into `buf`; returns how
  * many, and counts errors in *errors. */
+/* What collect() gathers for each answered request. */
+typedef enum { ROUND_TRIP, SERVER_TIME, OVERHEAD } measure;
+
 static size_t collect(const worker *ws, size_t nw, const jobs *j, const bench_queries *qs,
-                      size_t nseq, size_t variant, const char *kind, double *buf, size_t *errors)
+                      size_t nseq, size_t variant, const char *kind, measure m, double *buf,
+                      size_t *errors)
 {
     size_t n = 0;
     *errors = 0;
@@ -304,10 +322,13 @@ static size_t collect(const worker *ws, size_t nw, const jobs *j, const bench_qu
             if (j->variant[job] != variant ||
                 (kind && strcmp(qs->v[j->query[job]].kind, kind)))
                 continue;
-            if (ws[t].ok[s])
-                buf[n++] = ws[t].lat_us[s];
-            else
+            double took = ws[t].took_us[s];
+            if (!ws[t].ok[s])
                 (*errors)++;
+            else if (m == ROUND_TRIP)
+                buf[n++] = ws[t].lat_us[s];
+            else if (took >= 0)
+                buf[n++] = m == SERVER_TIME ? took : ws[t].lat_us[s] - took;
         }
     return n;
 }
@@ -333,12 +354,31 @@ static json_t *kinds_json(const worker *ws, size_t nw, const jobs *j, const benc
         const char *k = qs->v[i].kind;
         if (json_object_get(kinds, k))
             continue;
-        size_t errors, n = collect(ws, nw, j, qs, nseq, v, k, buf, &errors);
+        size_t errors, n = collect(ws, nw, j, qs, nseq, v, k, ROUND_TRIP, buf, &errors);
         bench_stats st;
         bench_stats_compute(buf, n, errors, &st);
         json_object_set_new(kinds, k, bench_stats_json(&st));
     }
     return kinds;
+}
+
+/* When the server reports "took_us", adds its own time ("server") and the rest of each
+ * round trip ("overhead": pipes, JSON, scheduling) to a variant's results. */
+static void add_server_side(json_t *r, const worker *ws, size_t nw, const jobs *j,
+                            const bench_queries *qs, size_t nseq, size_t v, double *buf)
+{
+    static const struct {
+        const char *name;
+        measure m;
+    } parts[] = {{"server", SERVER_TIME}, {"overhead", OVERHEAD}};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        size_t errors, n = collect(ws, nw, j, qs, nseq, v, NULL, parts[i].m, buf, &errors);
+        if (n == 0)
+            return;
+        bench_stats st;
+        bench_stats_compute(buf, n, 0, &st);
+        json_object_set_new(r, parts[i].name, bench_stats_json(&st));
+    }
 }
 
 static char *variant_name(const options *o, size_t v)
@@ -360,7 +400,7 @@ static json_t *results_json(const options *o, const worker *ws, const jobs *j,
     char *names[MAX_VARIANTS] = {0};
     double *buf = malloc(nw * nseq * sizeof *buf);
     for (size_t v = 0; buf && v < o->nvariants; v++) {
-        size_t errors, n = collect(ws, nw, j, qs, nseq, v, NULL, buf, &errors);
+        size_t errors, n = collect(ws, nw, j, qs, nseq, v, NULL, ROUND_TRIP, buf, &errors);
         bench_stats st;
         bench_stats_compute(buf, n, errors, &st);
         series[v] = malloc((n ? n : 1) * sizeof *buf);
@@ -370,6 +410,7 @@ static json_t *results_json(const options *o, const worker *ws, const jobs *j,
         names[v] = variant_name(o, v);
         json_t *r = json_pack("{s:o, s:o}", "all", bench_stats_json(&st), "kinds",
                               kinds_json(ws, nw, j, qs, nseq, v, buf));
+        add_server_side(r, ws, nw, j, qs, nseq, v, buf);
         json_object_set_new(results, names[v] ? names[v] : "?", r);
     }
     if (o->plot)
@@ -445,8 +486,9 @@ static int run(const options *o, char **argv, const bench_queries *qs, const job
         ws[t] = (worker){.jobs = j, .opt = o, .rotation = t * j->njobs / nw,
                          .barrier = &barrier, .proc = {.pid = -1}};
         ws[t].lat_us = malloc(nseq * sizeof *ws[t].lat_us);
+        ws[t].took_us = malloc(nseq * sizeof *ws[t].took_us);
         ws[t].ok = calloc(nseq, 1);
-        if (!ws[t].lat_us || !ws[t].ok)
+        if (!ws[t].lat_us || !ws[t].took_us || !ws[t].ok)
             goto out;
     }
     if (start_servers(ws, nw, argv, startup, &version) < 0)
@@ -485,6 +527,7 @@ out:
                 fprintf(stderr, "trawl-bench query: the server exited with status %d\n", st);
         }
         free(ws[t].lat_us);
+        free(ws[t].took_us);
         free(ws[t].ok);
     }
     free(ws);

@@ -66,6 +66,10 @@ void bench_report_query_table(FILE *f, json_t *r)
         fprintf(f, "%-22s %7s %6s %8s %8s %8s %8s %8s %8s %8s   (ms)\n", vname, "count",
                 "errors", "min", "p50", "p90", "p99", "p99.9", "max", "mean");
         stats_row(f, "all", json_object_get(v, "all"));
+        if (json_object_get(v, "server")) {
+            stats_row(f, " server took_us", json_object_get(v, "server"));
+            stats_row(f, " rest of round trip", json_object_get(v, "overhead"));
+        }
         const char *kname;
         json_t *k;
         json_object_foreach(json_object_get(v, "kinds"), kname, k) {
