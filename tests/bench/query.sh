@@ -23,6 +23,11 @@ printf '%s\n' 'oil prices' '"crude oil"' 'oil AND gas' 'cocoa topic:cocoa' 'fail
 "$check" --count 16 --errors 4 --variants 1 --kind phrase --kind filter \
     --p50-min-us 2000 --p50-max-us 42000 "$tmp/seq.json" || fail "sequential report"
 
+# The fake server reports took_us = its delay: the server-side p50 is exactly 2000 us.
+grep -q '"overhead"' "$tmp/seq.json" || fail "no protocol overhead in the report"
+tr -d ' \n' < "$tmp/seq.json" | grep -q '"server":{"count":16,"errors":0,"min_us":2000.0,"p50_us":2000.0' ||
+    fail "the server-side times are not the fake server's took_us"
+
 # Two snippet lengths in one run: two variants of 16 answers each.
 "$bench" query --queries "$tmp/q.txt" --runs 4 --warmup 0 --snippet 200,0 --json \
     -- "$fake" --delay-us 2000 > "$tmp/var.json" || fail "snippet variants run exited $?"
