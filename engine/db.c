@@ -847,6 +847,14 @@ static trawl_results *results_new(size_t n)
     return r;
 }
 
+/* The characters of text to ask Xapian for: it may add SNIPPET_OMIT at both ends, beyond
+ * the length it is given, and the snippet must stay within `chars`. */
+static size_t snippet_budget(size_t chars)
+{
+    size_t marks = 2 * strlen(SNIPPET_OMIT);
+    return chars > 2 * marks ? chars - marks : chars;
+}
+
 /* Hit i's snippet of its body (or title when the body is empty). */
 static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
                                  unsigned chars)
@@ -859,7 +867,7 @@ static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results
 
     if (st != TRAWL_OK)
         return db_fail(db, st, "out of memory");
-    st = shim_mset_snippet(db->x, m, clean, snippet_bytes(chars, len, nchars),
+    st = shim_mset_snippet(db->x, m, clean, snippet_bytes(snippet_budget(chars), len, nchars),
                            snippet_flags(), SNIPPET_HI_START, SNIPPET_HI_END, SNIPPET_OMIT,
                            &marked);
     free(clean);

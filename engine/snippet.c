@@ -65,6 +65,7 @@ struct plain {
     size_t nspans, cap;
     int open; /* inside a highlight */
     int full; /* max_chars reached */
+    int cut_at_space; /* the character that did not fit was a space */
 };
 
 /* Appends one byte; a character's first byte counts against max_chars. */
@@ -75,6 +76,7 @@ static void put(struct plain *p, unsigned char c)
     if (char_start(c)) {
         if (p->chars == p->max_chars) {
             p->full = 1;
+            p->cut_at_space = c == ' ';
             return;
         }
         p->chars++;
@@ -132,6 +134,16 @@ static void put_space(struct plain *p)
         put(p, ' ');
 }
 
+/* After a cut at max_chars: drops the word cut in two, when a space comes before it. */
+static void cut_word(struct plain *p)
+{
+    size_t end = p->len;
+    while (end > 0 && p->text[end - 1] != ' ')
+        end--;
+    if (end > 0)
+        p->len = end;
+}
+
 trawl_status snippet_unmark(const char *marked, size_t max_chars, char **plain,
                             trawl_span **spans, size_t *nspans)
 {
@@ -160,8 +172,12 @@ trawl_status snippet_unmark(const char *marked, size_t max_chars, char **plain,
         }
     }
     close_span(&p);
+    if (p.full && !p.cut_at_space)
+        cut_word(&p);
     while (p.len > 0 && p.text[p.len - 1] == ' ')
         p.len--; /* a trailing space left by a cut */
+    while (p.nspans > 0 && p.spans[p.nspans - 1].start >= p.len)
+        p.nspans--; /* a highlight wholly cut off */
     for (size_t i = 0; i < p.nspans; i++)
         if (p.spans[i].end > p.len)
             p.spans[i].end = p.len;

@@ -32,7 +32,8 @@ size_t snippet_bytes(size_t chars, size_t text_bytes, size_t text_chars);
 /* Turns Xapian's marked snippet into plain text: removes the markers, recording each
  * marked word as a span of UTF-8 byte offsets into the plain text; undoes Xapian's XML
  * escaping (&amp; &lt; &gt;); collapses white space; keeps at most `max_chars` characters
- * (a span cut by the limit ends there). On success *plain (caller frees) and *spans
+ * (a word cut by the limit is dropped, unless it is the only word; a span cut with it
+ * ends there). On success *plain (caller frees) and *spans
  * (caller frees; NULL when *nspans is 0). TRAWL_ENOMEM. */
 trawl_status snippet_unmark(const char *marked, size_t max_chars, char **plain,
                             trawl_span **spans, size_t *nspans);
