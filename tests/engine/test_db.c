@@ -293,6 +293,35 @@ static void test_commit_and_reopen(void **state)
     trawl_db_close(r);
 }
 
+/* A 10 MB article goes in, comes back byte for byte, and is found. */
+static void test_big_article(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    const size_t size = 10 * 1024 * 1024;
+    char *body = malloc(size + 1);
+    trawl_article *a = NULL, *back = NULL;
+    size_t n = 0;
+    trawl_put_result r = 0;
+    assert_non_null(body);
+    for (unsigned k = 0; n + 16 < size; k++)
+        n += (size_t)sprintf(body + n, "w%040u ", (k * 2654435761u) % 50021); /* few words */
+    memcpy(body + n, "needle", 7);
+    assert_int_equal(trawl_article_new("big", &a), TRAWL_OK);
+    assert_int_equal(trawl_article_set(a, "title", "A very long article"), TRAWL_OK);
+    assert_int_equal(trawl_article_set(a, "body", body), TRAWL_OK);
+    assert_int_equal(trawl_db_put(db, a, &r), TRAWL_OK);
+    assert_int_equal(r, TRAWL_PUT_ADDED);
+    assert_int_equal(trawl_db_commit(db), TRAWL_OK);
+    assert_int_equal(trawl_db_get(db, "big", &back), TRAWL_OK);
+    assert_string_equal(trawl_article_get(back, "body"), body);
+    assert_int_equal(count_hits(db, "needle"), 1);
+    trawl_article_free(back);
+    trawl_article_free(a);
+    free(body);
+    trawl_db_close(db);
+}
+
 /* A reader left behind by several commits: Xapian raises DatabaseModifiedError when the
  * blocks of its revision were reused; the engine reopens and retries, so reads succeed. */
 static void test_modified_retry(void **state)
@@ -480,6 +509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_get_replace_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_article, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modified_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_language, setup, teardown),
