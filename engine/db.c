@@ -116,6 +116,7 @@ struct trawl_db {
     char **fields;  /* filter field names seen, in first-seen order */
     size_t nfields, capfields;
     uint64_t store_bytes, text_bytes; /* writable: running totals */
+    store_encoder *enc; /* writable: made at the first put, primed once */
     int dirty;      /* writable: metadata to write at commit */
 };
 
@@ -354,6 +355,7 @@ void trawl_db_close(trawl_db *db)
     if (db->writable && db->dirty)
         trawl_db_commit(db); /* as Xapian would; a failure here has nowhere to go */
     shim_close(db->x);
+    store_encoder_free(db->enc);
     clear_fields(db);
     free(db->fields);
     free(db->language);
@@ -491,7 +493,7 @@ static void forget_record(trawl_db *db, const void *rec, size_t len)
     db->dirty = 1;
 }
 
-/* The article's stored record: its compact JSON, store_encode'd. */
+/* The article's stored record: its compact JSON, encoded by the handle's encoder. */
 static trawl_status encode_article(trawl_db *db, const trawl_article *a, unsigned char **rec,
                                    size_t *reclen, size_t *textlen)
 {
@@ -500,7 +502,11 @@ static trawl_status encode_article(trawl_db *db, const trawl_article *a, unsigne
     if (st != TRAWL_OK)
         return db_fail(db, st, "cannot serialise article '%s'", trawl_article_id(a));
     *textlen = strlen(json);
-    st = store_encode(json, *textlen, rec, reclen);
+    if (!db->enc && (st = store_encoder_new(&db->enc)) != TRAWL_OK) {
+        free(json);
+        return db_fail(db, st, "cannot make a record encoder: %s", trawl_strerror(st));
+    }
+    st = store_encoder_encode(db->enc, json, *textlen, rec, reclen);
     free(json);
     if (st != TRAWL_OK)
         return db_fail(db, st, "cannot store article '%s' (%zu bytes): %s",
