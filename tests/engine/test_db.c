@@ -304,7 +304,7 @@ static void test_big_article(void **state)
     size_t n = 0;
     trawl_put_result r = 0;
     assert_non_null(body);
-    for (unsigned k = 0; n + 16 < size; k++)
+    for (unsigned k = 0; n + 64 < size; k++)
         n += (size_t)sprintf(body + n, "w%040u ", (k * 2654435761u) % 50021); /* few words */
     memcpy(body + n, "needle", 7);
     assert_int_equal(trawl_article_new("big", &a), TRAWL_OK);
