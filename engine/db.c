@@ -892,12 +892,11 @@ static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results
 static char *hit_name(trawl_db *db, const shim_mset *m, size_t i)
 {
     char *term = NULL, *who = NULL;
-    if (shim_mset_term(db->x, m, i, "Q", &term) == TRAWL_OK && *term)
-        (void)!asprintf(&who, "'%s'", term + 1);
-    else
-        (void)!asprintf(&who, "at rank %zu", i + 1);
+    int r = shim_mset_term(db->x, m, i, "Q", &term) == TRAWL_OK && *term
+                ? asprintf(&who, "'%s'", term + 1)
+                : asprintf(&who, "at rank %zu", i + 1);
     free(term);
-    return who;
+    return r < 0 ? NULL : who;
 }
 
 static trawl_status fill_hit(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
