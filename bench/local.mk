@@ -3,7 +3,8 @@
 # whole comparison and writes bench/RESULTS.md.
 
 if HAVE_SQLITE
-bin_PROGRAMS += fts5-index fts5-serve
+# Built with `make` (make bench and the tests use them) but not installed: a baseline, not a product.
+noinst_PROGRAMS += fts5-index fts5-serve
 FTS5_BASE = %reldir%/baselines/fts5/fts5-common.c %reldir%/baselines/fts5/fts5-common.h
 fts5_index_SOURCES = %reldir%/baselines/fts5/fts5-index.c $(FTS5_BASE)
 fts5_index_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
