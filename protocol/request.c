@@ -235,8 +235,37 @@ static void fail_parse(struct request *r, const json_error_t *e)
     }
 }
 
+/* An upper bound on the number of values in a JSON text: every value after the first
+ * follows one of these bytes (counted inside strings too, so it can only overcount). */
+static size_t max_values(const char *s, size_t len)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == ',' || s[i] == ':' || s[i] == '[' || s[i] == '{';
+    return n;
+}
+
+/* The number of JSON values in v, itself included; 0 for NULL. */
+static size_t count_values(const json_t *v)
+{
+    size_t n = v ? 1 : 0;
+    const char *key;
+    json_t *m;
+    size_t i;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, key, m) n += count_values(m);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, m) n += count_values(m);
+    return n;
+}
+
 static void parse_json(const char *line, size_t len, struct request *r)
 {
+    if (max_values(line, len) > REQUEST_MAX_JSON_VALUES) {
+        fail(r, ERR_TOO_LARGE, "the request holds over %d JSON values",
+             REQUEST_MAX_JSON_VALUES);
+        return;
+    }
     json_error_t e;
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
     if (!root) {
@@ -269,6 +298,7 @@ static void parse_json(const char *line, size_t len, struct request *r)
         if (rc == 0)
             r->op = spec->op;
     }
+    r->retained = (count_values(r->id) + count_values(r->target)) * REQUEST_BYTES_PER_VALUE;
     json_decref(root);
 }
 

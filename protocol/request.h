@@ -25,6 +25,14 @@
 #define REQUEST_DEFAULT_SNIPPET 200
 #define REQUEST_MAX_SNIPPET 10000
 
+/* A JSON request line may hold at most this many JSON values (counted as an upper bound:
+ * one more than its ',' ':' '[' '{' bytes, inside strings too), so that parsing any line
+ * takes bounded memory: room for a query of TRAWL_MAX_QUERY_BYTES separators and an id. */
+#define REQUEST_MAX_JSON_VALUES (TRAWL_MAX_QUERY_BYTES + 1024)
+/* What the read-ahead queue charges for each JSON value a queued request keeps (its id
+ * and cancel target): about what jansson spends on the costliest value, an empty object. */
+#define REQUEST_BYTES_PER_VALUE 256
+
 /* What a request asks for. REQ_NONE: the request could not be read (see err). */
 typedef enum {
     REQ_NONE = 0,
@@ -69,6 +77,7 @@ struct request {
     /* cancel */
     json_t *target;  /* owned reference */
     unsigned long cancelled; /* filled in by the read-ahead queue */
+    size_t retained; /* bytes the id and target trees are charged (read-ahead bound) */
 };
 
 /* The wire name of an error code ("bad_json", ...). Static string. */

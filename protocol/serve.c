@@ -63,7 +63,8 @@ static int enqueue(void *ctx, const char *line, size_t len, int too_large, int j
     } else {
         request_parse(line, len, &r);
     }
-    return queue_push(&s->queue, &r, len);
+    size_t cost = len + r.retained; /* the line and the JSON trees it keeps */
+    return queue_push(&s->queue, &r, cost);
 }
 
 /* Waits for input (forever when `block`, else not at all) and feeds what one read(2)

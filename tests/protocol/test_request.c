@@ -167,7 +167,8 @@ static void test_lengths_and_nul(void **state)
     request_clear(&r);
 }
 
-/* A 1 MB nesting bomb is refused by jansson's depth limit without exhausting the stack. */
+/* A 1 MB nesting bomb holds too many JSON values to be parsed at all; a 5000-level one
+ * is refused by jansson's depth limit without exhausting the stack. */
 static void test_deep_nesting(void **state)
 {
     (void)state;
@@ -179,14 +180,35 @@ static void test_deep_nesting(void **state)
     memset(s + at, '[', n);
     struct request r;
     request_parse(s, at + n, &r);
+    assert_int_equal(r.err, ERR_TOO_LARGE);
+    assert_null(r.id);
+    request_clear(&r);
+    request_parse(s, at + 5000, &r);
     assert_int_equal(r.err, ERR_BAD_JSON);
     assert_null(r.id);
     request_clear(&r);
     memset(s, '{', n);
     request_parse(s, n, &r);
-    assert_int_equal(r.err, ERR_BAD_JSON);
+    assert_int_equal(r.err, ERR_TOO_LARGE);
     request_clear(&r);
     free(s);
+}
+
+/* The read-ahead queue is charged for the JSON values a request keeps (id, target). */
+static void test_retained(void **state)
+{
+    (void)state;
+    struct request r;
+    const char *ping = "{\"id\":[1,{\"a\":2}],\"op\":\"ping\"}";
+    request_parse(ping, strlen(ping), &r);
+    assert_int_equal(r.op, REQ_PING);
+    assert_int_equal(r.retained, 4 * REQUEST_BYTES_PER_VALUE);
+    request_clear(&r);
+    const char *cancel = "{\"id\":1,\"op\":\"cancel\",\"target\":[[]]}";
+    request_parse(cancel, strlen(cancel), &r);
+    assert_int_equal(r.op, REQ_CANCEL);
+    assert_int_equal(r.retained, 3 * REQUEST_BYTES_PER_VALUE);
+    request_clear(&r);
 }
 
 /* Queries over the engine's limit are too_large, in JSON and in text. */
@@ -233,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_search_fields),
         cmocka_unit_test(test_lengths_and_nul),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_retained),
         cmocka_unit_test(test_query_too_large),
         cmocka_unit_test(test_blank_and_json),
     };
