@@ -820,6 +820,23 @@ static void free_names(char **names)
     free(names);
 }
 
+/* The number of words in a query: maximal runs of ASCII letters and digits and non-ASCII
+ * bytes. Each term Xapian makes of the query comes from at least one of them, so this
+ * bounds the terms, and with them the memory and time of the match (Xapian holds a
+ * postlist for every term: 32,767 one-letter words took 350 MB and minutes on Reuters). */
+static size_t query_words(const char *s)
+{
+    size_t n = 0;
+    int in = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int w = *p >= 0x80 || (*p >= '0' && *p <= '9') ||
+                ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+        n += w && !in;
+        in = w;
+    }
+    return n;
+}
+
 static trawl_status check_query(trawl_db *db, const trawl_query *q)
 {
     if (!q || !q->query)
@@ -827,6 +844,9 @@ static trawl_status check_query(trawl_db *db, const trawl_query *q)
     if (strlen(q->query) > TRAWL_MAX_QUERY_BYTES)
         return db_fail(db, TRAWL_ETOOLARGE, "query of %zu bytes is over the limit of %d",
                        strlen(q->query), TRAWL_MAX_QUERY_BYTES);
+    if (query_words(q->query) > TRAWL_MAX_QUERY_WORDS)
+        return db_fail(db, TRAWL_ETOOLARGE, "query of %zu words is over the limit of %d",
+                       query_words(q->query), TRAWL_MAX_QUERY_WORDS);
     if (q->limit > TRAWL_MAX_LIMIT)
         return db_fail(db, TRAWL_EINVAL, "limit %u is over the maximum of %d", q->limit,
                        TRAWL_MAX_LIMIT);

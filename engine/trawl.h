@@ -203,6 +203,7 @@ typedef struct {
 
 #define TRAWL_MAX_LIMIT 1000
 #define TRAWL_MAX_QUERY_BYTES 65536
+#define TRAWL_MAX_QUERY_WORDS 1024 /* runs of letters and digits in a query */
 
 typedef struct trawl_results trawl_results;
 
@@ -224,9 +225,9 @@ typedef struct {
 } trawl_hit;
 
 /* Runs a query. A syntax error gives TRAWL_EQUERY with Xapian's message; a query over
- * TRAWL_MAX_QUERY_BYTES gives TRAWL_ETOOLARGE; a limit over TRAWL_MAX_LIMIT gives
- * TRAWL_EINVAL. On success *out is the caller's; free with trawl_results_free before
- * closing the database. */
+ * TRAWL_MAX_QUERY_BYTES or of more than TRAWL_MAX_QUERY_WORDS words gives TRAWL_ETOOLARGE;
+ * a limit over TRAWL_MAX_LIMIT gives TRAWL_EINVAL. On success *out is the caller's; free
+ * with trawl_results_free before closing the database. */
 trawl_status trawl_db_search(trawl_db *db, const trawl_query *q, trawl_results **out);
 
 /* Number of hits held (at most the limit). */
