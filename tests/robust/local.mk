@@ -11,6 +11,9 @@ robust_tests = \
 check_PROGRAMS += $(robust_tests)
 TESTS += $(robust_tests)
 
+# test_limits checks its memory bounds only in a build without sanitizers.
+AM_TESTS_ENVIRONMENT += SAN_FLAGS='$(SAN_FLAGS)'; export SAN_FLAGS;
+
 robust_common = %reldir%/robust.h %reldir%/robust.c \
 	tests/protocol/serve_driver.h tests/protocol/serve_driver.c
 robust_libs = $(TEST_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS)
@@ -26,3 +29,10 @@ robust_libs = $(TEST_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS)
 %canon_reldir%_test_limits_SOURCES = %reldir%/test_limits.c $(robust_common)
 %canon_reldir%_test_limits_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
 %canon_reldir%_test_limits_LDADD = $(robust_libs)
+
+# make check-valgrind: the server integration test under valgrind memcheck (valgrind.sh).
+EXTRA_DIST += %reldir%/valgrind.sh
+check-valgrind: trawl tests/protocol/test_serve tests/fuzz/replay_request
+	$(AM_V_at)top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	  SAN_FLAGS='$(SAN_FLAGS)' $(SHELL) $(srcdir)/%reldir%/valgrind.sh
+.PHONY: check-valgrind
