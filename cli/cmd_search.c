@@ -302,7 +302,7 @@ static int search_failed(trawl_db *db, trawl_status st)
         fprintf(stderr, "trawl: search: bad query: %s\n", msg);
         return EXIT_USAGE;
     case TRAWL_ETOOLARGE:
-        fprintf(stderr, "trawl: search: query too long (over %d bytes)\n", TRAWL_MAX_QUERY_BYTES);
+        fprintf(stderr, "trawl: search: query too long: %s\n", msg); /* bytes or words */
         return EXIT_USAGE;
     default:
         fprintf(stderr, "trawl: search: %s\n", msg);
