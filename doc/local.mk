@@ -4,7 +4,7 @@
 # fixture.
 
 dist_man_MANS += %reldir%/trawl.1
-dist_doc_DATA += %reldir%/protocol.md
+dist_doc_DATA += %reldir%/protocol.md %reldir%/limits.md
 EXTRA_DIST += \
 	%reldir%/HACKING.md \
 	%reldir%/ranking.md \
