@@ -2,7 +2,9 @@
  * cmd_index.c: the `trawl index` subcommand, dispatched from cli/main.c. It parses the
  * options (getopt_long), opens the database for writing, installs the SIGINT/SIGTERM
  * handlers, runs the indexing loop of index/indexer.c over each PATH, and prints the
- * one-line summary. The loop does the reading, batching and error reporting.
+ * one-line summary. The loop does the reading, batching and error reporting. Into a new
+ * or empty database it indexes on every core by default: the loop feeds the parallel
+ * shards of index/shards.h, which are merged into the database at the end.
  *
  * Exit statuses (cli/common.h): 0 when everything was indexed, 1 when something was
  * skipped or the database failed, 2 for usage errors, 3 when another writer holds the
@@ -15,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/common.h"
 #include "index/indexer.h"
 #include "index/jsonl.h"
 #include "index/progress.h"
+#include "index/shards.h"
 #include "trawl.h"
 
 /* Set by the signal handler, polled by the indexing loop between records. */
@@ -61,6 +65,10 @@ static void usage(FILE *out)
         "                        %zu MiB); a longer one is skipped with a message\n"
         "      --language LANG   stemming language of a new database (default\n"
         "                        english; \"none\" for no stemming)\n"
+        "  -j, --jobs N          index on N cores (default: all of them when the\n"
+        "                        database is new or empty and no PATH is -, else 1):\n"
+        "                        N shards built side by side, then merged into the\n"
+        "                        database, which is untouched until that last step\n"
         "  -q, --quiet           no summary line\n"
         "  -h, --help            show this help\n"
         "\n"
@@ -69,7 +77,8 @@ static void usage(FILE *out)
         "stderr as 'FILE:LINE: REASON' and skipped; the rest is indexed. A UTF-8 byte\n"
         "order mark and CRLF line ends are accepted. On a terminal a progress line is\n"
         "shown; a summary line always ends the run (MB = 10^6 bytes). Ctrl-C commits what\n"
-        "was done and stops.\n"
+        "was done and stops (with shards: merges what was done; once the merge has\n"
+        "begun it finishes).\n"
         "\n"
         "Exit status: 0 all indexed, 1 something skipped or the database failed,\n"
         "2 usage error, 3 database locked by another writer, 130 interrupted.\n",
@@ -89,6 +98,7 @@ typedef struct {
     const char *db;
     const char *language;
     int quiet;
+    unsigned long jobs; /* 0: not given */
     indexer_options ix;
 } options;
 
@@ -123,6 +133,7 @@ static int parse_format(const char *arg, indexer_format *out)
 static int parse_options(int argc, char **argv, options *o, int *status)
 {
     enum { O_FORMAT = 256, O_STRICT, O_BATCH, O_BATCH_BYTES, O_MAX, O_LANG };
+    static const char shortopts[] = "d:j:qh";
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, O_FORMAT},
@@ -131,6 +142,7 @@ static int parse_options(int argc, char **argv, options *o, int *status)
         {"batch-bytes", required_argument, NULL, O_BATCH_BYTES},
         {"max-size", required_argument, NULL, O_MAX},
         {"language", required_argument, NULL, O_LANG},
+        {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -140,7 +152,7 @@ static int parse_options(int argc, char **argv, options *o, int *status)
     *status = EXIT_USAGE;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->db = optarg; break;
         case O_LANG: o->language = optarg; break;
@@ -166,6 +178,15 @@ static int parse_options(int argc, char **argv, options *o, int *status)
             if (parse_number("--max-size", optarg, &n) < 0)
                 return -1;
             o->ix.max_record = n;
+            break;
+        case 'j':
+            if (parse_number("--jobs", optarg, &o->jobs) < 0)
+                return -1;
+            if (o->jobs > SHARDS_MAX) {
+                fprintf(stderr, "trawl: index: --jobs is at most %d, not '%s'\n"
+                                "Try 'trawl index --help'.\n", SHARDS_MAX, optarg);
+                return -1;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -222,11 +243,73 @@ static int open_db(const options *o, trawl_db **db)
     return rc;
 }
 
+/* Why the articles cannot go to parallel shards (NULL when they can): shards merge only
+ * into a database with no articles; articles from standard input should become visible
+ * batch by batch as they come; the merged database takes the place of the path itself. */
+static const char *no_shards_reason(trawl_db *db, char *const *paths, int n)
+{
+    uint64_t count;
+    struct stat sb;
+    for (int i = 0; i < n; i++)
+        if (strcmp(paths[i], "-") == 0)
+            return "standard input is read";
+    if (trawl_db_count(db, &count) != TRAWL_OK || count > 0)
+        return "the database is not empty";
+    if (lstat(trawl_db_path(db), &sb) == 0 && S_ISLNK(sb.st_mode))
+        return "the database path is a symbolic link";
+    return NULL;
+}
+
+/* The number of workers: --jobs, else the number of cores; 1 when shards cannot be used
+ * (with a note when more were asked for). */
+static unsigned pick_jobs(const options *o, trawl_db *db, char *const *paths, int n)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned jobs = o->jobs ? (unsigned)o->jobs : cores > 1 ? (unsigned)cores : 1;
+    const char *why;
+    if (jobs > SHARDS_MAX)
+        jobs = SHARDS_MAX;
+    if (jobs < 2 || !(why = no_shards_reason(db, paths, n)))
+        return jobs;
+    if (o->jobs > 1)
+        fprintf(stderr, "trawl: index: indexing with one job, not %lu: %s\n", o->jobs, why);
+    return 1;
+}
+
+/* Starts the shards, or returns NULL (with a note) to index with one job. */
+static shards *start_shards(trawl_db *db, unsigned jobs, const indexer_options *ix)
+{
+    shards *sh = NULL;
+    char *msg = NULL;
+    uint64_t batch = ix->batch ? ix->batch : INDEXER_DEFAULT_BATCH;
+    uint64_t bytes = ix->batch_bytes ? ix->batch_bytes : INDEXER_DEFAULT_BATCH_BYTES;
+    if (shards_new(db, jobs, batch, bytes, &sh, &msg) != TRAWL_OK) {
+        fprintf(stderr, "trawl: index: indexing with one job: %s\n",
+                msg ? msg : "cannot make shards");
+        sh = NULL;
+    }
+    free(msg);
+    return sh;
+}
+
+/* Merges the shards into the database (*db becomes a read-only handle on the result).
+ * Returns how the run ended: `r`, or INDEXER_DB_ERROR when the merge failed. */
+static indexer_result merge_shards(shards *sh, trawl_db **db, indexer_result r)
+{
+    char *msg = NULL;
+    if (shards_merge(sh, db, &msg) != TRAWL_OK) {
+        fprintf(stderr, "trawl: index: %s\n", msg ? msg : "cannot merge the shards");
+        r = INDEXER_DB_ERROR;
+    }
+    free(msg);
+    return r;
+}
+
 static void summary(trawl_db *db, indexer *ix, int db_ok)
 {
     const indexer_counts *c = indexer_get_counts(ix);
     trawl_stats st;
-    int have = db_ok && trawl_db_stats(db, &st) == TRAWL_OK;
+    int have = db_ok && db && trawl_db_stats(db, &st) == TRAWL_OK;
     progress_summary(stderr, c->added, c->replaced, c->skipped, c->bytes, c->seconds,
                      have ? (int64_t)st.store_bytes : -1, have ? (int64_t)st.db_bytes : -1);
 }
@@ -245,6 +328,7 @@ int cmd_index(int argc, char **argv)
 {
     options o;
     trawl_db *db = NULL;
+    shards *sh = NULL;
     int status;
     memset(&o, 0, sizeof o);
     if (parse_options(argc, argv, &o, &status) < 0)
@@ -254,18 +338,27 @@ int cmd_index(int argc, char **argv)
     o.ix.stop = &interrupted;
     if ((status = open_db(&o, &db)) != EXIT_OK_)
         return status;
+    shards_clean(trawl_db_path(db)); /* left by killed runs: we hold the lock now */
+    unsigned jobs = pick_jobs(&o, db, argv + optind, argc - optind);
+    if (jobs > 1)
+        sh = o.ix.shards = start_shards(db, jobs, &o.ix);
     indexer *ix = indexer_new(db, &o.ix);
     if (!ix) {
         fprintf(stderr, "trawl: index: out of memory\n");
+        shards_free(sh);
         trawl_db_close(db);
         return EXIT_FAILED;
     }
     catch_signals();
-    indexer_result r = INDEXER_OK;
+    indexer_result r = INDEXER_OK, f;
     for (int i = optind; i < argc && r == INDEXER_OK; i++)
         r = indexer_add(ix, argv[i]);
-    if (r != INDEXER_DB_ERROR && indexer_finish(ix) == INDEXER_DB_ERROR)
-        r = INDEXER_DB_ERROR;
+    if (r != INDEXER_DB_ERROR && r != INDEXER_NOMEM &&
+        ((f = indexer_finish(ix)) == INDEXER_DB_ERROR || f == INDEXER_NOMEM))
+        r = f;
+    if (sh && r != INDEXER_DB_ERROR && r != INDEXER_NOMEM)
+        r = merge_shards(sh, &db, r);
+    shards_free(sh);
     if (!o.quiet)
         summary(db, ix, r != INDEXER_DB_ERROR);
     status = status_of(r, indexer_get_counts(ix));

@@ -1059,3 +1059,139 @@ void trawl_results_free(trawl_results *r)
     free(r->spans);
     free(r);
 }
+
+/* ---- merging ------------------------------------------------------------------------------ */
+
+/* Sets *errmsg (when wanted) to a new message; returns st. */
+static trawl_status merge_fail(char **errmsg, trawl_status st, const char *fmt, ...)
+{
+    va_list ap;
+    if (!errmsg)
+        return st;
+    va_start(ap, fmt);
+    if (vasprintf(errmsg, fmt, ap) < 0)
+        *errmsg = NULL;
+    va_end(ap);
+    return st;
+}
+
+/* Opens the n sources read-only into src[] and checks that they share one language. */
+static trawl_status open_sources(const char *const *sources, size_t n, trawl_db **src,
+                                 char **errmsg)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *msg = NULL;
+        trawl_status st = trawl_db_open(sources[i], TRAWL_DB_READONLY, &src[i], &msg);
+        if (st != TRAWL_OK) {
+            merge_fail(errmsg, st, "cannot merge: %s", msg ? msg : trawl_strerror(st));
+            free(msg);
+            return st;
+        }
+        if (strcmp(src[i]->language, src[0]->language) != 0)
+            return merge_fail(errmsg, TRAWL_EINVAL,
+                              "cannot merge '%s' (language %s) with '%s' (language %s)",
+                              sources[0], src[0]->language, sources[i], src[i]->language);
+    }
+    return TRAWL_OK;
+}
+
+/* Gives the merged database `out` the sources' metadata: every filter field and the
+ * summed record totals (compaction kept only the first source's). */
+static trawl_status merge_metadata(trawl_db *out, trawl_db **src, size_t n)
+{
+    uint64_t store = 0, text = 0, v;
+    trawl_status st;
+    for (size_t i = 0; i < n; i++) {
+        if ((st = get_number(src[i], META_STORE_BYTES, &v)) != TRAWL_OK)
+            return db_fail(out, st, "%s", trawl_db_errmsg(src[i]));
+        store += v;
+        if ((st = get_number(src[i], META_TEXT_BYTES, &v)) != TRAWL_OK)
+            return db_fail(out, st, "%s", trawl_db_errmsg(src[i]));
+        text += v;
+        for (size_t f = 0; f < src[i]->nfields; f++)
+            if (add_field(out, src[i]->fields[f]) != TRAWL_OK)
+                return db_fail(out, TRAWL_ENOMEM, "out of memory");
+    }
+    out->store_bytes = store;
+    out->text_bytes = text;
+    out->dirty = 1;
+    return TRAWL_OK;
+}
+
+/* Fails when an id term indexes two documents of the merged database. */
+static trawl_status check_unique_ids(trawl_db *out)
+{
+    char *term = NULL;
+    trawl_status st = shim_first_shared_term(out->x, "Q", &term);
+    if (st != TRAWL_OK)
+        return db_shim_fail(out, st, "cannot check the ids");
+    if (*term)
+        st = db_fail(out, TRAWL_EINVAL, "article '%s' is in more than one of the merged "
+                     "databases", term + 1);
+    free(term);
+    return st;
+}
+
+/* Opens the compacted `dest`, checks its ids, writes the merged metadata and commits. */
+static trawl_status finish_merge(const char *dest, trawl_db **src, size_t n, char **errmsg)
+{
+    trawl_db *out = NULL;
+    char *msg = NULL;
+    trawl_status st = trawl_db_open(dest, TRAWL_DB_WRITABLE, &out, &msg);
+    if (st != TRAWL_OK) {
+        merge_fail(errmsg, st, "cannot open the merged database: %s",
+                   msg ? msg : trawl_strerror(st));
+        free(msg);
+        return st;
+    }
+    if ((st = check_unique_ids(out)) == TRAWL_OK &&
+        (st = merge_metadata(out, src, n)) == TRAWL_OK)
+        st = trawl_db_commit(out);
+    if (st != TRAWL_OK) {
+        merge_fail(errmsg, st, "cannot merge into '%s': %s", dest, trawl_db_errmsg(out));
+        out->dirty = 0; /* leave nothing more to commit at close */
+    }
+    trawl_db_close(out);
+    return st;
+}
+
+trawl_status trawl_db_merge(const char *const *sources, size_t n, const char *dest,
+                            char **errmsg)
+{
+    trawl_db **src;
+    char *msg = NULL;
+    struct stat sb;
+    trawl_status st;
+
+    if (errmsg)
+        *errmsg = NULL;
+    if (!sources || n == 0 || !dest || !*dest)
+        return merge_fail(errmsg, TRAWL_EINVAL, "nothing to merge: no %s given",
+                          !dest || !*dest ? "destination" : "source");
+    if (stat(dest, &sb) == 0)
+        return merge_fail(errmsg, TRAWL_EINVAL, "cannot merge into '%s': it already exists",
+                          dest);
+    if (!(src = calloc(n, sizeof *src)))
+        return merge_fail(errmsg, TRAWL_ENOMEM, "out of memory");
+    st = open_sources(sources, n, src, errmsg);
+    if (st == TRAWL_OK && (st = shim_compact(sources, n, dest, &msg)) != TRAWL_OK)
+        merge_fail(errmsg, st, "cannot merge into '%s': %s", dest, msg ? msg : "out of memory");
+    if (st == TRAWL_OK)
+        st = finish_merge(dest, src, n, errmsg);
+    free(msg);
+    for (size_t i = 0; i < n; i++)
+        trawl_db_close(src[i]);
+    free(src);
+    return st;
+}
+
+trawl_status trawl_db_count(trawl_db *db, uint64_t *out)
+{
+    trawl_status st;
+    if (!db || !out)
+        return db ? db_fail(db, TRAWL_EINVAL, "no count buffer given") : TRAWL_EINVAL;
+    *out = 0;
+    if ((st = shim_doccount(db->x, out)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot count articles");
+    return TRAWL_OK;
+}

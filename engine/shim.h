@@ -140,6 +140,18 @@ extern const unsigned SHIM_SNIPPET_BACKGROUND_MODEL, SHIM_SNIPPET_EXHAUSTIVE;
 /* `s` lower-cased with Xapian's Unicode tables; *out is the caller's. */
 trawl_status shim_utf8_lower(const char *s, char **out);
 
+/* ---- merging (trawl_db_merge) --------------------------------------------------------- */
+
+/* Compacts the databases at sources[0..n) into one new database at `dest` (Xapian's
+ * compaction: each source's documents renumbered to follow the previous source's; a
+ * metadata key in several sources keeps the first one's value). On failure *errmsg
+ * (caller frees) holds Xapian's message. */
+trawl_status shim_compact(const char *const *sources, size_t n, const char *dest,
+                          char **errmsg);
+/* The first term starting with `prefix` that indexes more than one document, in *out
+ * (caller frees); "" when there is none. */
+trawl_status shim_first_shared_term(shim_db *s, const char *prefix, char **out);
+
 #ifdef __cplusplus
 }
 #endif

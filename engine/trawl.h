@@ -245,6 +245,25 @@ const trawl_hit *trawl_results_hit(const trawl_results *r, size_t i);
 /* Frees results. NULL-safe. */
 void trawl_results_free(trawl_results *r);
 
+/* ------------------------------------------------------------------------------------ */
+/* Merging                                                                               */
+
+/* Merges the databases at sources[0..n) into one new, compacted database at `dest`, for
+ * building an index in parallel shards (trawl index --jobs). The sources are read, never
+ * changed; none may be open for writing meanwhile; they must share one stemming language
+ * and hold different ids. `dest` must not exist. The result holds every article of every
+ * source (in source order), the union of their filter fields, their summed store and text
+ * byte totals, and a last commit of now. TRAWL_EINVAL when n is 0, `dest` exists, the
+ * languages differ, or an id is in two sources; TRAWL_ENOTFOUND when a source is missing.
+ * On failure *errmsg (caller frees; NULL to ignore) names what and where, and `dest` may
+ * be left behind, half-written or holding the duplicate: remove it. */
+trawl_status trawl_db_merge(const char *const *sources, size_t n, const char *dest,
+                            char **errmsg);
+
+/* Sets *out to the number of articles the handle sees: cheap, unlike trawl_db_stats,
+ * which counts the terms too. */
+trawl_status trawl_db_count(trawl_db *db, uint64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -630,3 +630,51 @@ trawl_status shim_utf8_lower(const char *str, char **out)
 }
 
 } // extern "C"
+
+/* ---- merging databases (trawl_db_merge) ------------------------------------------------ */
+
+extern "C" {
+
+trawl_status shim_compact(const char *const *sources, size_t n, const char *dest,
+                          char **errmsg)
+{
+    *errmsg = nullptr;
+    try {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(sources[i]));
+        // Without DBCOMPACT_NO_RENUMBER each source's documents follow the previous
+        // source's, so sources with overlapping docid ranges (every new shard starts at 1)
+        // merge; user metadata keys found in several sources keep the first source's tag.
+        all.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
+        return TRAWL_OK;
+    } catch (...) {
+        std::string msg;
+        trawl_status st = map_exception(&msg, "");
+        try {
+            *errmsg = dup_string(msg);
+        } catch (...) {
+        }
+        return st;
+    }
+}
+
+trawl_status shim_first_shared_term(shim_db *s, const char *prefix, char **out)
+{
+    *out = nullptr;
+    try {
+        std::string found;
+        Xapian::Database &db = s->db();
+        for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t)
+            if (t.get_termfreq() > 1) {
+                found = *t;
+                break;
+            }
+        *out = dup_string(found);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+} // extern "C"

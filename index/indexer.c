@@ -7,7 +7,10 @@
  *
  * Batches: a commit follows every `batch` articles or `batch_bytes` bytes of records,
  * whichever comes first, and the end of the run; Xapian makes each commit atomic, so a
- * crash loses at most the batch in flight and re-running replaces what was kept.
+ * crash loses at most the batch in flight and re-running replaces what was kept. With
+ * shards (index/shards.h) the articles go to the shards' workers instead, which batch
+ * their commits the same way, and the messages of the articles they skip are printed
+ * here, from the reading thread, between articles.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +22,7 @@
 #include "index/indexer.h"
 #include "index/jsonl.h"
 #include "index/progress.h"
+#include "index/shards.h"
 #include "index/source.h"
 #include "index/text.h"
 #include "index/walk.h"
@@ -34,6 +38,7 @@ struct indexer {
     char *chunk;            /* CHUNK_BYTES read buffer */
     uint64_t pending;       /* articles since the last commit */
     uint64_t pending_bytes; /* their bytes */
+    uint64_t sent;          /* articles handed to the shards */
     progress prog;
     int64_t done_bytes;     /* on-disk bytes of the inputs finished so far */
     source *cur;            /* the input being read, for the percentage */
@@ -71,8 +76,8 @@ static indexer_result skip(indexer *ix)
 static void show_progress(indexer *ix, int force)
 {
     int64_t done = ix->done_bytes + (ix->cur ? source_offset(ix->cur) : 0);
-    progress_update(&ix->prog, ix->counts.added + ix->counts.replaced, ix->counts.bytes,
-                    done, ix->opt.total_bytes, force);
+    uint64_t n = ix->opt.shards ? ix->sent : ix->counts.added + ix->counts.replaced;
+    progress_update(&ix->prog, n, ix->counts.bytes, done, ix->opt.total_bytes, force);
 }
 
 /* Reports a failure of the database itself (disk full, I/O error): the handle's message,
@@ -102,8 +107,8 @@ static indexer_result commit(indexer *ix)
 }
 
 /* Adds or replaces one article (which stays the caller's); commits when a batch is full. */
-static indexer_result store(indexer *ix, const trawl_article *a, const char *file,
-                            uint64_t lineno, size_t bytes)
+static indexer_result store_one(indexer *ix, const trawl_article *a, const char *file,
+                                uint64_t lineno, size_t bytes)
 {
     trawl_put_result what = 0;
     trawl_status st = trawl_db_put(ix->db, a, &what);
@@ -122,6 +127,52 @@ static indexer_result store(indexer *ix, const trawl_article *a, const char *fil
     if (ix->pending >= ix->opt.batch || ix->pending_bytes >= ix->opt.batch_bytes)
         return commit(ix);
     return INDEXER_OK;
+}
+
+/* Prints what the shards' workers skipped; each message is one skipped article. */
+static indexer_result shard_messages(indexer *ix)
+{
+    indexer_result r = INDEXER_OK;
+    char *m;
+    while ((m = shards_next_message(ix->opt.shards))) {
+        progress_clear(&ix->prog);
+        fprintf(stderr, "trawl: index: %s\n", m);
+        free(m);
+        if (skip(ix) != INDEXER_OK)
+            r = INDEXER_STRICT_STOP;
+    }
+    return r;
+}
+
+/* Reports the failure that stopped the shards. */
+static indexer_result shards_failed(indexer *ix, trawl_status st)
+{
+    progress_clear(&ix->prog);
+    fprintf(stderr, "trawl: index: %s\n", shards_error(ix->opt.shards));
+    return st == TRAWL_ENOMEM ? INDEXER_NOMEM : INDEXER_DB_ERROR;
+}
+
+/* Hands one article (which becomes the shards') to its shard. */
+static indexer_result store_sharded(indexer *ix, trawl_article *a, const char *file,
+                                    uint64_t lineno, size_t bytes)
+{
+    trawl_status st = shards_put(ix->opt.shards, a, file, lineno, bytes);
+    indexer_result r = shard_messages(ix);
+    if (st != TRAWL_OK)
+        return shards_failed(ix, st);
+    ix->sent++;
+    return r;
+}
+
+/* Adds or replaces one article, which the function frees; commits when a batch is full. */
+static indexer_result store(indexer *ix, trawl_article *a, const char *file,
+                            uint64_t lineno, size_t bytes)
+{
+    if (ix->opt.shards)
+        return store_sharded(ix, a, file, lineno, bytes);
+    indexer_result r = store_one(ix, a, file, lineno, bytes);
+    trawl_article_free(a);
+    return r;
 }
 
 /* One event of the JSON Lines reader. */
@@ -144,9 +195,7 @@ static indexer_result jsonl_event_do(indexer *ix, const char *file, jsonl_event 
         free(msg);
         return skip(ix);
     }
-    indexer_result r = store(ix, a, file, line->lineno, line->len);
-    trawl_article_free(a);
-    return r;
+    return store(ix, a, file, line->lineno, line->len);
 }
 
 /* Feeds one chunk to the JSON Lines reader and indexes the lines it completes. */
@@ -260,8 +309,10 @@ static indexer_result read_text(indexer *ix, source *s, const char *file, const 
     } else if (text_to_article(id, data, len, &a, &msg) != TRAWL_OK) {
         report(ix, file, 0, "%s", msg ? msg : "not indexable text");
         r = skip(ix);
-    } else
+    } else {
         r = store(ix, a, file, 0, len);
+        a = NULL; /* store freed it */
+    }
     free(msg);
     free(data);
     trawl_article_free(a);
@@ -369,9 +420,23 @@ indexer_result indexer_add(indexer *ix, const char *path)
     return index_file(ix, path, base ? base + 1 : path, f);
 }
 
+/* Waits for the shards' workers and takes their counts. */
+static indexer_result finish_shards(indexer *ix)
+{
+    shards_counts c;
+    trawl_status st = shards_finish(ix->opt.shards, &c);
+    indexer_result r = shard_messages(ix);
+    ix->counts.added += c.added;
+    ix->counts.replaced += c.replaced;
+    ix->counts.commits += c.commits;
+    if (st != TRAWL_OK)
+        return shards_failed(ix, st);
+    return r == INDEXER_STRICT_STOP ? INDEXER_OK : r; /* the loop has stopped already */
+}
+
 indexer_result indexer_finish(indexer *ix)
 {
-    indexer_result r = commit(ix);
+    indexer_result r = ix->opt.shards ? finish_shards(ix) : commit(ix);
     show_progress(ix, 1);
     progress_clear(&ix->prog);
     return r;

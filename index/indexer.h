@@ -6,7 +6,8 @@
  * The loop reads each input (a JSON Lines or plain-text file, gzip-compressed or not, a
  * directory walked recursively, or "-" for JSON Lines on stdin), turns records into
  * articles, adds or replaces them by id, and commits in batches, by count and by bytes,
- * so an interruption loses at most the batch in flight. A bad record or an unreadable
+ * so an interruption loses at most the batch in flight; or it hands the articles to the
+ * parallel shards of index/shards.h, whose workers do that. A bad record or an unreadable
  * file is reported on stderr as "trawl: index: FILE:LINE: REASON" (or "FILE: REASON"),
  * counted as skipped, and passed over; with `strict` the loop stops there instead.
  */
@@ -42,6 +43,8 @@ typedef struct {
     int show_progress;     /* draw a progress line on stderr */
     int64_t total_bytes;   /* input size for the percentage, or -1 when unknown */
     const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop (may be NULL) */
+    struct shards *shards; /* when not NULL, articles go to these parallel shards
+                              (index/shards.h) instead of the database; borrowed */
 } indexer_options;
 
 typedef struct {
@@ -69,7 +72,9 @@ indexer *indexer_new(trawl_db *db, const indexer_options *opt);
 /* Indexes one PATH argument. Anything other than INDEXER_OK means: stop adding. */
 indexer_result indexer_add(indexer *ix, const char *path);
 
-/* Commits what is pending: INDEXER_OK or INDEXER_DB_ERROR (reported). */
+/* Commits what is pending: INDEXER_OK or INDEXER_DB_ERROR (reported). With shards, waits
+ * for their workers to index what is queued and commit (shards_finish); merging them is
+ * the caller's next step. */
 indexer_result indexer_finish(indexer *ix);
 
 /* The counts so far. Borrowed: valid until indexer_free. */

@@ -10,4 +10,9 @@ libtrawlapp_la_SOURCES += \
 	%reldir%/walk.h %reldir%/walk.c \
 	%reldir%/progress.h %reldir%/progress.c \
 	%reldir%/indexer.h %reldir%/indexer.c \
+	%reldir%/shards.h %reldir%/shards.c \
 	cli/cmd_index.c
+
+# index/shards.c runs worker threads.
+libtrawlapp_la_CFLAGS += -pthread
+APP_LIBS += -lpthread
