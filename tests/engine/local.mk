@@ -6,7 +6,8 @@ ENGINE_TESTS = \
 	%reldir%/test_snippet \
 	%reldir%/test_store \
 	%reldir%/test_db \
-	%reldir%/test_search
+	%reldir%/test_search \
+	%reldir%/test_merge
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS) %reldir%/test_symbols.sh
 EXTRA_DIST += %reldir%/test_symbols.sh
@@ -21,3 +22,5 @@ EXTRA_DIST += %reldir%/test_symbols.sh
 %canon_reldir%_test_db_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_search_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
 %canon_reldir%_test_search_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_merge_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_merge_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)

@@ -235,6 +235,8 @@ grep -qF "(1 added, 0 replaced, 0 skipped)" "$TMP/err1" ||
 has "$DB" w1
 
 # ---- a full disk (file-size limit): a clear error, non-zero, the database still opens --
+# These two cases test batch commits into the database itself, so they ask for one job
+# (into a new database the default is parallel shards, tested in jobs.sh).
 G=$TMP/big.jsonl
 i=0
 while [ $i -lt 4000 ]; do
@@ -243,7 +245,7 @@ while [ $i -lt 4000 ]; do
     i=$((i + 1))
 done >"$G"
 DB=$TMP/db7
-(ulimit -f 2048 && "$BIN" index --db "$DB" --batch 200 "$G") >/dev/null 2>"$TMP/err"
+(ulimit -f 2048 && "$BIN" index --jobs 1 --db "$DB" --batch 200 "$G") >/dev/null 2>"$TMP/err"
 st=$?
 if [ $st = 0 ]; then
     echo "note: 4000 records fit under a 1-2 MB file-size limit; the disk-full case was not reached"
@@ -259,7 +261,7 @@ fi
 # ---- SIGKILL mid-run: the database opens, holds whole batches, a re-run completes it ----
 DB=$TMP/db8
 for delay in 0.2 0.5 0.9; do
-    "$BIN" index --quiet --db "$DB" --batch 100 "$G" 2>/dev/null &
+    "$BIN" index --jobs 1 --quiet --db "$DB" --batch 100 "$G" 2>/dev/null &
     pid=$!
     sleep $delay
     kill -KILL $pid 2>/dev/null

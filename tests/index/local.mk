@@ -7,7 +7,8 @@ index_tests = \
 	%reldir%/test_text \
 	%reldir%/test_source \
 	%reldir%/test_walk \
-	%reldir%/test_indexer
+	%reldir%/test_indexer \
+	%reldir%/test_shards
 check_PROGRAMS += $(index_tests)
 TESTS += $(index_tests)
 
@@ -31,7 +32,11 @@ TESTS += $(index_tests)
 %canon_reldir%_test_indexer_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_indexer_LDADD = $(TEST_LIBS) $(APP_LIBS)
 
+%canon_reldir%_test_shards_SOURCES = %reldir%/test_shards.c
+%canon_reldir%_test_shards_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_shards_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
 # End to end, through the trawl program ($TRAWL_BIN); reuters.sh needs $TRAWL_SHARED.
-index_shell_tests = %reldir%/index.sh %reldir%/reuters.sh
+index_shell_tests = %reldir%/index.sh %reldir%/jobs.sh %reldir%/reuters.sh
 dist_check_SCRIPTS += $(index_shell_tests)
 TESTS += $(index_shell_tests)
