@@ -10,8 +10,15 @@
  *    (STEM_SOME: "Z" terms), with positions, separated by a gap so no phrase spans them;
  *  - each filter-field value: boolean term article_filter_term(field, value);
  *  - value slot DATE_SLOT: the date as YYYYMMDDhhmmss (UTC), sortable;
- *  - data: the article as compact JSON, encoded by store_encode (engine/store.c), so the
- *    record travels with its document across shards.
+ *  - value slot SUMMARY_SLOT: the hit summary (id, title, date as stored), encoded by
+ *    store_summary_encode, so that a hit without a snippet needs neither the record nor
+ *    JSON parsing. Articles stored before it existed have none, and their hits are read
+ *    from the record instead;
+ *  - data: the stored record (engine/store.c, version 2): the article as compact JSON
+ *    with its body replaced by "", followed by the body's bytes as the record's tail, so
+ *    a snippet takes the body without parsing JSON and `get` puts it back in its place.
+ *    Version 1 records (the whole article as JSON) are still read. The record travels
+ *    with its document across shards.
  * User metadata: "trawl:language" (stemmer; default english), "trawl:fields" (filter
  * field names seen, one a line), "trawl:store_bytes" and "trawl:text_bytes" (running
  * totals of records, compressed and not), "trawl:last_commit" (seconds since the epoch).
@@ -36,6 +43,7 @@
 /* ---- policy ------------------------------------------------------------------------- */
 
 #define DATE_SLOT 0
+#define SUMMARY_SLOT 1
 #define TITLE_WDF 3
 #define FIELD_GAP 100 /* term positions left between title and body */
 #define TITLE_PREFIX "S"
@@ -47,6 +55,9 @@
 #define META_STORE_BYTES "trawl:store_bytes"
 #define META_TEXT_BYTES "trawl:text_bytes"
 #define META_LAST_COMMIT "trawl:last_commit"
+
+/* The fields of the hit summary, in order. */
+enum { SUMMARY_ID, SUMMARY_TITLE, SUMMARY_DATE, SUMMARY_FIELDS };
 
 /* Ranking: the weighting scheme of each trawl_ranking, the one place to tune it.
  * BM25 parameters: k1, k2, k3, b, min_normlen (Xapian's defaults: 1, 0, 1, 0.5, 0.5);
@@ -117,6 +128,7 @@ struct trawl_db {
     size_t nfields, capfields;
     uint64_t store_bytes, text_bytes; /* writable: running totals */
     store_encoder *enc; /* writable: made at the first put, primed once */
+    store_decoder *dec; /* made at the first read of a record */
     int dirty;      /* writable: metadata to write at commit */
 };
 
@@ -124,7 +136,8 @@ struct trawl_results {
     size_t n;
     uint64_t total, revision;
     trawl_hit *hits;
-    json_t **articles; /* hit i's strings point into articles[i] */
+    json_t **articles; /* hit i's strings point into articles[i] or summaries[i] */
+    char **summaries;
     char **snippets;
     trawl_span **spans;
 };
@@ -356,6 +369,7 @@ void trawl_db_close(trawl_db *db)
         trawl_db_commit(db); /* as Xapian would; a failure here has nowhere to go */
     shim_close(db->x);
     store_encoder_free(db->enc);
+    store_decoder_free(db->dec);
     clear_fields(db);
     free(db->fields);
     free(db->language);
@@ -462,7 +476,27 @@ static trawl_status index_text(trawl_db *db, shim_doc *d, const char *title, con
     return TRAWL_OK;
 }
 
-/* Fills a document from an article: terms, date value, and `record` as its data. */
+/* Stores the article's hit summary (id, title, date) in SUMMARY_SLOT. */
+static trawl_status set_summary(trawl_db *db, shim_doc *d, const trawl_article *a)
+{
+    const char *fields[SUMMARY_FIELDS] = {
+        [SUMMARY_ID] = trawl_article_id(a),
+        [SUMMARY_TITLE] = trawl_article_get(a, "title"),
+        [SUMMARY_DATE] = trawl_article_get(a, "date"),
+    };
+    unsigned char *v = NULL;
+    size_t len = 0;
+    trawl_status st = store_summary_encode(fields, SUMMARY_FIELDS, &v, &len);
+    if (st != TRAWL_OK)
+        return db_fail(db, st, "cannot make the summary of article '%s': %s",
+                       trawl_article_id(a), trawl_strerror(st));
+    st = shim_doc_set_value_bytes(db->x, d, SUMMARY_SLOT, v, len);
+    free(v);
+    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot set the summary");
+}
+
+/* Fills a document from an article: terms, date and summary values, and `record` as its
+ * data. */
 static trawl_status build_doc(trawl_db *db, shim_doc *d, const trawl_article *a,
                               const char *idterm, const unsigned char *record, size_t reclen)
 {
@@ -479,6 +513,8 @@ static trawl_status build_doc(trawl_db *db, shim_doc *d, const trawl_article *a,
     if (date && article_date_key(date, strlen(date), DATE_ARTICLE, key) == 0 &&
         (st = shim_doc_set_value(db->x, d, DATE_SLOT, key)) != TRAWL_OK)
         return db_shim_fail(db, st, "cannot set the date");
+    if ((st = set_summary(db, d, a)) != TRAWL_OK)
+        return st;
     if ((st = shim_doc_set_data(db->x, d, record, reclen)) != TRAWL_OK)
         return db_shim_fail(db, st, "cannot set the stored record");
     return TRAWL_OK;
@@ -493,21 +529,57 @@ static void forget_record(trawl_db *db, const void *rec, size_t len)
     db->dirty = 1;
 }
 
-/* The article's stored record: its compact JSON, encoded by the handle's encoder. */
+/* The text of an article's record: its compact JSON with the body replaced by "", then
+ * the body's bytes, the last *tail of the text (0 when it has no body). *text (caller
+ * frees) holds *len bytes. */
+static trawl_status record_text(const trawl_article *a, char **text, size_t *len, size_t *tail)
+{
+    const json_t *body = json_object_get(a->obj, "body");
+    json_t *copy = NULL;
+    char *head = NULL;
+    size_t headlen;
+
+    *text = NULL;
+    *tail = 0;
+    if (!json_is_string(body)) {
+        trawl_status st = trawl_article_to_json(a, text);
+        *len = *text ? strlen(*text) : 0;
+        return st;
+    }
+    if (!(copy = json_copy(a->obj)) || json_object_set_new(copy, "body", json_string("")) ||
+        !(head = json_dumps(copy, JSON_COMPACT))) {
+        json_decref(copy);
+        return TRAWL_ENOMEM;
+    }
+    json_decref(copy);
+    headlen = strlen(head);
+    *tail = json_string_length(body);
+    if (!(*text = realloc(head, headlen + *tail + 1))) {
+        free(head);
+        return TRAWL_ENOMEM;
+    }
+    memcpy(*text + headlen, json_string_value(body), *tail);
+    (*text)[headlen + *tail] = '\0';
+    *len = headlen + *tail;
+    return TRAWL_OK;
+}
+
+/* The article's stored record (version 2: see record_text), encoded by the handle's
+ * encoder; *textlen is the length of the record's text. */
 static trawl_status encode_article(trawl_db *db, const trawl_article *a, unsigned char **rec,
                                    size_t *reclen, size_t *textlen)
 {
-    char *json = NULL;
-    trawl_status st = trawl_article_to_json(a, &json);
+    char *text = NULL;
+    size_t tail = 0;
+    trawl_status st = record_text(a, &text, textlen, &tail);
     if (st != TRAWL_OK)
         return db_fail(db, st, "cannot serialise article '%s'", trawl_article_id(a));
-    *textlen = strlen(json);
     if (!db->enc && (st = store_encoder_new(&db->enc)) != TRAWL_OK) {
-        free(json);
+        free(text);
         return db_fail(db, st, "cannot make a record encoder: %s", trawl_strerror(st));
     }
-    st = store_encoder_encode(db->enc, json, *textlen, rec, reclen);
-    free(json);
+    st = store_encoder_encode_split(db->enc, text, *textlen, tail, rec, reclen);
+    free(text);
     if (st != TRAWL_OK)
         return db_fail(db, st, "cannot store article '%s' (%zu bytes): %s",
                        trawl_article_id(a), *textlen, trawl_strerror(st));
@@ -646,38 +718,97 @@ trawl_status trawl_db_reopen(trawl_db *db, int *changed)
 
 /* ---- reading records --------------------------------------------------------------------- */
 
-/* Decodes a stored record into its JSON object (caller decrefs). `who` names the article
- * in messages. */
-static trawl_status decode_record(trawl_db *db, const void *rec, size_t len, const char *who,
-                                  json_t **out)
+/* Names an article in messages: by its id when known, else as hit i of m, whose id term
+ * is looked up only when a message needs it. */
+struct who {
+    const char *id;
+    const shim_mset *m;
+    size_t i;
+};
+
+/* The name of w for a message; caller frees (NULL when out of memory). */
+static char *who_name(trawl_db *db, const struct who *w);
+
+/* Records that w's stored record is corrupt, with `why` (may be NULL); returns
+ * TRAWL_ECORRUPT. */
+static trawl_status record_corrupt(trawl_db *db, const struct who *w, const char *why)
 {
-    char *text = NULL, *why = NULL;
-    size_t textlen = 0;
+    char *name = who_name(db, w);
+    db_fail(db, TRAWL_ECORRUPT, "stored record of article %s in '%s' is corrupt%s%s",
+            name ? name : "?", db->path, why ? ": " : "", why ? why : "");
+    free(name);
+    return TRAWL_ECORRUPT;
+}
+
+/* Inflates a stored record with the handle's decoder: *text (caller frees) holds *textlen
+ * bytes, of which the last *tail are the article's body (version 2; 0 for version 1). */
+static trawl_status inflate_record(trawl_db *db, const void *rec, size_t len,
+                                   const struct who *w, char **text, size_t *textlen,
+                                   size_t *tail)
+{
+    trawl_status st;
+    if (!db->dec && (st = store_decoder_new(&db->dec)) != TRAWL_OK)
+        return db_fail(db, st, "cannot make a record decoder: %s", trawl_strerror(st));
+    st = store_decoder_decode(db->dec, rec, len, text, textlen, tail);
+    if (st == TRAWL_ENOMEM)
+        return db_fail(db, st, "out of memory reading a stored article");
+    return st == TRAWL_OK ? st : record_corrupt(db, w, NULL);
+}
+
+/* Parses an inflated record into its JSON object (caller decrefs): the JSON before the
+ * tail, whose "body" (a "" placeholder) becomes the tail. */
+static trawl_status parse_record(trawl_db *db, const char *text, size_t textlen, size_t tail,
+                                 const struct who *w, json_t **out)
+{
     json_error_t err;
-    trawl_status st = store_decode(rec, len, &text, &textlen);
+    char *why = NULL;
+    json_t *obj = json_loadb(text, textlen - tail, JSON_REJECT_DUPLICATES, &err), *body;
+    trawl_status st;
 
     *out = NULL;
-    if (st == TRAWL_ENOMEM)
-        return db_fail(db, st, "out of memory reading article %s", who);
-    if (st != TRAWL_OK)
-        return db_fail(db, TRAWL_ECORRUPT, "stored record of article %s in '%s' is corrupt",
-                       who, db->path);
-    *out = json_loadb(text, textlen, JSON_REJECT_DUPLICATES, &err);
-    free(text);
-    if (!*out || (st = article_validate(*out, &why)) != TRAWL_OK) {
-        db_fail(db, TRAWL_ECORRUPT, "stored record of article %s in '%s' is corrupt: %s", who,
-                db->path, *out ? (why ? why : "invalid") : err.text);
+    if (!obj)
+        return record_corrupt(db, w, err.text);
+    if (tail > 0) {
+        body = json_object_get(obj, "body");
+        if (!json_is_string(body) || json_string_length(body) != 0) {
+            json_decref(obj);
+            return record_corrupt(db, w, "its body has no place in its JSON");
+        }
+        if (!(body = json_stringn(text + textlen - tail, tail)) ||
+            json_object_set_new(obj, "body", body) != 0) {
+            json_decref(obj);
+            return record_corrupt(db, w, "its body is not valid UTF-8");
+        }
+    }
+    if ((st = article_validate(obj, &why)) != TRAWL_OK) {
+        record_corrupt(db, w, why ? why : "invalid");
         free(why);
-        json_decref(*out);
-        *out = NULL;
+        json_decref(obj);
         return TRAWL_ECORRUPT;
     }
+    *out = obj;
     return TRAWL_OK;
+}
+
+/* Decodes a stored record into its JSON object (caller decrefs). */
+static trawl_status decode_record(trawl_db *db, const void *rec, size_t len,
+                                  const struct who *w, json_t **out)
+{
+    char *text = NULL;
+    size_t textlen = 0, tail = 0;
+    trawl_status st = inflate_record(db, rec, len, w, &text, &textlen, &tail);
+
+    *out = NULL;
+    if (st != TRAWL_OK)
+        return st;
+    st = parse_record(db, text, textlen, tail, w, out);
+    free(text);
+    return st;
 }
 
 trawl_status trawl_db_get(trawl_db *db, const char *id, trawl_article **out)
 {
-    char *idterm = NULL, *who = NULL;
+    char *idterm = NULL;
     void *rec = NULL;
     size_t len = 0;
     json_t *obj = NULL;
@@ -695,10 +826,7 @@ trawl_status trawl_db_get(trawl_db *db, const char *id, trawl_article **out)
     if (st != TRAWL_OK)
         return db_fail(db, st, "cannot read article '%s' from '%s': %s", id, db->path,
                        shim_errmsg(db->x));
-    if (asprintf(&who, "'%s'", id) < 0)
-        who = NULL;
-    st = decode_record(db, rec, len, who ? who : id, &obj);
-    free(who);
+    st = decode_record(db, rec, len, &(struct who){.id = id}, &obj);
     free(rec);
     if (st != TRAWL_OK)
         return st;
@@ -866,7 +994,8 @@ static trawl_results *results_new(size_t n)
     r->articles = calloc(n + 1, sizeof *r->articles);
     r->snippets = calloc(n + 1, sizeof *r->snippets);
     r->spans = calloc(n + 1, sizeof *r->spans);
-    if (!r->hits || !r->articles || !r->snippets || !r->spans) {
+    r->summaries = calloc(n + 1, sizeof *r->summaries);
+    if (!r->hits || !r->articles || !r->snippets || !r->spans || !r->summaries) {
         trawl_results_free(r);
         return NULL;
     }
@@ -881,24 +1010,125 @@ static size_t snippet_budget(size_t chars)
     return chars > 2 * marks ? chars - marks : chars;
 }
 
+/* Decodes hit i's record into r->articles[i]. */
+static trawl_status hit_article(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i)
+{
+    size_t len;
+    const void *rec = shim_mset_data(m, i, &len);
+    if (!rec)
+        return db_fail(db, TRAWL_EINTERNAL, "the record of hit %zu was not fetched", i + 1);
+    return decode_record(db, rec, len, &(struct who){.m = m, .i = i}, &r->articles[i]);
+}
+
+/* Hit i's body for its snippet, *len bytes at *body (borrowed from r or from *buf, which
+ * the caller frees). A version 2 record gives it without JSON parsing; a version 1 record,
+ * or one without a body, is parsed into r->articles[i]. */
+static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
+                             char **buf, const char **body, size_t *len)
+{
+    size_t reclen, textlen = 0, tail = 0;
+    const void *rec;
+    trawl_status st;
+
+    *buf = NULL;
+    if (!r->articles[i]) {
+        if (!(rec = shim_mset_data(m, i, &reclen)))
+            return db_fail(db, TRAWL_EINTERNAL, "the record of hit %zu was not fetched",
+                           i + 1);
+        st = inflate_record(db, rec, reclen, &(struct who){.m = m, .i = i}, buf, &textlen,
+                            &tail);
+        if (st != TRAWL_OK)
+            return st;
+        if (tail > 0) {
+            *body = *buf + textlen - tail;
+            *len = strnlen(*body, tail); /* as the JSON string would read */
+            return TRAWL_OK;
+        }
+        st = parse_record(db, *buf, textlen, tail, &(struct who){.m = m, .i = i},
+                          &r->articles[i]);
+        free(*buf);
+        *buf = NULL;
+        if (st != TRAWL_OK)
+            return st;
+    }
+    *body = json_string_value(json_object_get(r->articles[i], "body"));
+    *len = *body ? strlen(*body) : 0;
+    return TRAWL_OK;
+}
+
+/* The part [*start, *end) of clean text[0..len) that Xapian is given for a snippet of
+ * `bytes` bytes: the window snippet_window picks around the hits the shim finds, or the
+ * whole of a short text. */
+static trawl_status pick_window(trawl_db *db, const shim_mset *m, const char *text, size_t len,
+                                size_t bytes, size_t *start, size_t *end)
+{
+    snippet_hit *hits = NULL;
+    const double *weights = NULL;
+    size_t nhits = 0, nweights = 0;
+    trawl_status st;
+
+    *start = 0;
+    *end = len;
+    if (len <= SNIPPET_WINDOW_FACTOR * bytes)
+        return TRAWL_OK;
+    st = shim_mset_hits(db->x, m, text, len, &hits, &nhits, &weights, &nweights);
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot make a snippet");
+    st = snippet_window(text, len, hits, nhits, weights, nweights, bytes, start, end);
+    free(hits);
+    return st == TRAWL_OK ? st : db_fail(db, st, "cannot pick a snippet window");
+}
+
+/* Xapian's marked snippet of `bytes` bytes from clean text[0..len): Xapian is given only
+ * the window pick_window picks, with the "..." marks that the cut hides restored by
+ * snippet_edges. *marked is the caller's. */
+static trawl_status window_snippet(trawl_db *db, const shim_mset *m, char *text, size_t len,
+                                   size_t bytes, char **marked)
+{
+    size_t start = 0, end = len;
+    char *part = NULL, saved;
+    trawl_status st = pick_window(db, m, text, len, bytes, &start, &end);
+
+    *marked = NULL;
+    if (st != TRAWL_OK)
+        return st;
+    saved = text[end];
+    text[end] = '\0';
+    st = shim_mset_snippet(db->x, m, text + start, bytes, snippet_flags(), SNIPPET_HI_START,
+                           SNIPPET_HI_END, SNIPPET_OMIT, &part);
+    text[end] = saved;
+    if (st != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot make a snippet");
+    if (start == 0 && end == len) {
+        *marked = part;
+        return TRAWL_OK;
+    }
+    st = snippet_edges(text, len, start, end, part, marked);
+    free(part);
+    return st == TRAWL_OK ? st : db_fail(db, st, "out of memory");
+}
+
 /* Hit i's snippet of its body (or title when the body is empty). */
 static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
                                  unsigned chars)
 {
-    const char *body = json_string_value(json_object_get(r->articles[i], "body"));
-    const char *text = body && *body ? body : r->hits[i].title;
-    char *clean = NULL, *marked = NULL;
-    size_t len, nchars;
-    trawl_status st = snippet_prepare(text, strlen(text), &clean, &len, &nchars);
+    const char *body = NULL, *text;
+    char *buf = NULL, *clean = NULL, *marked = NULL;
+    size_t bodylen = 0, len, nchars;
+    trawl_status st = hit_body(db, m, r, i, &buf, &body, &bodylen);
 
     if (st != TRAWL_OK)
+        return st;
+    text = bodylen ? body : r->hits[i].title;
+    st = snippet_prepare(text, bodylen ? bodylen : strlen(text), &clean, &len, &nchars);
+    free(buf);
+    if (st != TRAWL_OK)
         return db_fail(db, st, "out of memory");
-    st = shim_mset_snippet(db->x, m, clean, snippet_bytes(snippet_budget(chars), len, nchars),
-                           snippet_flags(), SNIPPET_HI_START, SNIPPET_HI_END, SNIPPET_OMIT,
-                           &marked);
+    st = window_snippet(db, m, clean, len, snippet_bytes(snippet_budget(chars), len, nchars),
+                        &marked);
     free(clean);
     if (st != TRAWL_OK)
-        return db_shim_fail(db, st, "cannot make a snippet");
+        return st;
     st = snippet_unmark(marked, chars, &r->snippets[i], &r->spans[i], &r->hits[i].nhighlights);
     free(marked);
     if (st != TRAWL_OK)
@@ -919,27 +1149,58 @@ static char *hit_name(trawl_db *db, const shim_mset *m, size_t i)
     return r < 0 ? NULL : who;
 }
 
+static char *who_name(trawl_db *db, const struct who *w)
+{
+    char *name = NULL;
+    if (!w->id)
+        return hit_name(db, w->m, w->i);
+    return asprintf(&name, "'%s'", w->id) < 0 ? NULL : name;
+}
+
+/* Hit i's id, title and date: from its summary value, or, for an article stored without
+ * one, from its record. */
+static trawl_status hit_summary(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i)
+{
+    const char *f[SUMMARY_FIELDS];
+    trawl_hit *h = &r->hits[i];
+    size_t len;
+    const void *v = shim_mset_value(m, i, &len);
+    trawl_status st;
+
+    if (len == 0) {
+        if ((st = hit_article(db, m, r, i)) != TRAWL_OK)
+            return st;
+        f[SUMMARY_ID] = json_string_value(json_object_get(r->articles[i], "id"));
+        f[SUMMARY_TITLE] = json_string_value(json_object_get(r->articles[i], "title"));
+        f[SUMMARY_DATE] = json_string_value(json_object_get(r->articles[i], "date"));
+    } else if ((st = store_summary_decode(v, len, SUMMARY_FIELDS, &r->summaries[i], f)) !=
+               TRAWL_OK) {
+        char *name = st == TRAWL_ENOMEM ? NULL : hit_name(db, m, i);
+        st = st == TRAWL_ENOMEM
+                 ? db_fail(db, st, "out of memory")
+                 : db_fail(db, TRAWL_ECORRUPT, "stored summary of article %s in '%s' is corrupt",
+                           name ? name : "?", db->path);
+        free(name);
+        return st;
+    } else if (!*f[SUMMARY_DATE]) {
+        f[SUMMARY_DATE] = NULL;
+    }
+    h->id = f[SUMMARY_ID];
+    h->title = f[SUMMARY_TITLE] ? f[SUMMARY_TITLE] : "";
+    h->date = f[SUMMARY_DATE];
+    return TRAWL_OK;
+}
+
 static trawl_status fill_hit(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
                              const trawl_query *q)
 {
-    size_t len;
-    const void *rec = shim_mset_data(m, i, &len);
     trawl_hit *h = &r->hits[i];
-    const char *title;
-    trawl_status st = decode_record(db, rec, len, "?", &r->articles[i]);
+    trawl_status st = hit_summary(db, m, r, i);
 
-    if (st != TRAWL_OK) {
-        char *who = hit_name(db, m, i);
-        st = decode_record(db, rec, len, who ? who : "?", &r->articles[i]);
-        free(who);
+    if (st != TRAWL_OK)
         return st;
-    }
-    title = json_string_value(json_object_get(r->articles[i], "title"));
     h->rank = q->offset + (unsigned)i + 1;
-    h->id = json_string_value(json_object_get(r->articles[i], "id"));
     h->score = q->sort == TRAWL_SORT_RELEVANCE ? shim_mset_score(m, i) : 0.0;
-    h->title = title ? title : "";
-    h->date = json_string_value(json_object_get(r->articles[i], "date"));
     h->snippet = "";
     if (q->snippet_chars)
         return make_snippet(db, m, r, i, q->snippet_chars);
@@ -978,6 +1239,8 @@ static trawl_status run_query(trawl_db *db, const trawl_query *q, shim_mset **m)
         .nstopwords = stop ? sizeof stop_words_english / sizeof stop_words_english[0] : 0,
         .offset = q->offset,
         .limit = q->limit ? q->limit : DEFAULT_LIMIT,
+        .summary_slot = SUMMARY_SLOT,
+        .fetch_data = q->snippet_chars ? SHIM_DATA_ALL : SHIM_DATA_IF_NO_SUMMARY,
     };
     if (st == TRAWL_OK && (st = shim_search(db->x, &sq, m)) != TRAWL_OK) {
         if (st == TRAWL_EQUERY)
@@ -1052,11 +1315,13 @@ void trawl_results_free(trawl_results *r)
         json_decref(r->articles[i]);
         free(r->snippets[i]);
         free(r->spans[i]);
+        free(r->summaries[i]);
     }
     free(r->hits);
     free(r->articles);
     free(r->snippets);
     free(r->spans);
+    free(r->summaries);
     free(r);
 }
 

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "snippet.h"
 #include "trawl.h"
 
 #ifdef __cplusplus
@@ -65,6 +66,9 @@ trawl_status shim_doc_index_text(shim_db *s, shim_doc *d, const char *text, unsi
 trawl_status shim_doc_increase_termpos(shim_db *s, shim_doc *d, unsigned delta);
 trawl_status shim_doc_add_boolean_term(shim_db *s, shim_doc *d, const char *term);
 trawl_status shim_doc_set_value(shim_db *s, shim_doc *d, unsigned slot, const char *value);
+/* As shim_doc_set_value, for a value of `len` bytes that may hold NULs. */
+trawl_status shim_doc_set_value_bytes(shim_db *s, shim_doc *d, unsigned slot, const void *value,
+                                      size_t len);
 trawl_status shim_doc_set_data(shim_db *s, shim_doc *d, const void *data, size_t len);
 
 /* The data of the document holding the unique term `idterm`. TRAWL_ENOTFOUND when none;
@@ -95,6 +99,12 @@ typedef struct {
 
 typedef enum { SHIM_SORT_RELEVANCE = 0, SHIM_SORT_VALUE_ASC, SHIM_SORT_VALUE_DESC } shim_sort;
 
+/* Which hits' document data shim_search fetches (each hit's summary value always is). */
+typedef enum {
+    SHIM_DATA_IF_NO_SUMMARY = 0, /* only hits whose summary value is empty */
+    SHIM_DATA_ALL                /* every hit */
+} shim_fetch;
+
 typedef struct {
     const char *query;          /* QueryParser syntax */
     unsigned parse_flags;       /* Xapian::QueryParser flags */
@@ -109,20 +119,36 @@ typedef struct {
     const char *const *stopwords; /* query-time stop words (Xapian::SimpleStopper); */
     size_t nstopwords;            /* none when 0 */
     unsigned offset, limit;
+    unsigned summary_slot;      /* the value slot fetched for every hit (shim_mset_value) */
+    shim_fetch fetch_data;      /* whose document data to fetch (shim_mset_data) */
 } shim_query;
 
-/* Runs a query and fetches every hit's document data. */
+/* Runs a query and fetches every hit's summary value and, as q->fetch_data says, its
+ * document data. */
 trawl_status shim_search(shim_db *s, const shim_query *q, shim_mset **out);
 void shim_mset_free(shim_mset *m); /* NULL-safe */
 size_t shim_mset_size(const shim_mset *m);
 uint64_t shim_mset_total(const shim_mset *m);
 double shim_mset_score(const shim_mset *m, size_t i);
-/* Hit i's document data: borrowed from the mset. */
+/* Hit i's document data: borrowed from the mset; NULL (and *len 0) when it was not
+ * fetched. */
 const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len);
+/* Hit i's value in the query's summary_slot ("" when it has none): borrowed from the mset. */
+const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len);
 /* Hit i's unique term (starting with `prefix`), for messages; *out is the caller's, ""
  * when it has none. */
 trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char *prefix,
                             char **out);
+/* The words of text[0..len) that MSet::snippet would highlight for this mset, for
+ * snippet_window, found with a cheaper scan than Xapian's: words are runs of ASCII
+ * letters and digits and non-ASCII bytes; a word whose first three letters (lower-cased)
+ * begin no query word is skipped unstemmed; others match as MSet::snippet matches them
+ * (the word itself a query term, or its stem a stemmed "Z" term, or it ends a phrase of the
+ * query). *hits (caller frees; NULL when none) and *nhits; *weights (n of them, borrowed
+ * from the mset) the relevance of each term and phrase as MSet::snippet weighs it. */
+trawl_status shim_mset_hits(shim_db *s, const shim_mset *m, const char *text, size_t len,
+                            snippet_hit **hits, size_t *nhits, const double **weights,
+                            size_t *nweights);
 /* Xapian's MSet::snippet of `text` at most `bytes` long, matches between hi_start and
  * hi_end, `omit` where text was cut; `flags` are Xapian::MSet snippet flags. *out is the
  * caller's. */

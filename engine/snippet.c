@@ -1,8 +1,11 @@
 /*
  * snippet.c: cleaning article text before Xapian snippets it, and turning Xapian's marked
- * snippet into plain text with highlight spans. Called by engine/db.c for each hit of a
- * search; see snippet.h for the flow.
+ * snippet into plain text with highlight spans, and choosing the window of a long text
+ * that Xapian is given. Called by engine/db.c for each hit of a search; see snippet.h for
+ * the flow.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,4 +195,120 @@ nomem:
     free(p.text);
     free(p.spans);
     return TRAWL_ENOMEM;
+}
+
+/* ---- the window ---------------------------------------------------------------------- */
+
+/* Where the densest region starts: the first hit of the best run of hits spanning at most
+ * `budget` bytes, scored as Xapian's snippet scores its window (a probe's weight counts in
+ * full for its first hit in the run, half for the second, and so on; the last of equal
+ * runs wins). Xapian's own window then runs about `budget` bytes on from there. cur[]
+ * holds each probe's current weight. */
+static size_t densest(const snippet_hit *h, size_t n, const double *weights, double *cur,
+                      size_t nweights, size_t budget)
+{
+    double sum = 0, best = -1;
+    size_t first = 0, at = 0;
+    for (size_t p = 0; p < nweights; p++)
+        cur[p] = weights[p];
+    for (size_t i = 0; i < n; i++) {
+        sum += cur[h[i].probe];
+        cur[h[i].probe] /= 2;
+        while (first < i && h[i].end - h[first].begin > budget) {
+            cur[h[first].probe] *= 2;
+            sum -= cur[h[first].probe];
+            first++;
+        }
+        if (sum >= best) {
+            best = sum;
+            at = h[first].begin;
+        }
+    }
+    return at;
+}
+
+trawl_status snippet_window(const char *text, size_t len, const snippet_hit *hits,
+                            size_t nhits, const double *weights, size_t nweights,
+                            size_t budget, size_t *start, size_t *end)
+{
+    double *cur;
+    size_t b, e, slack = budget / 2;
+
+    *start = 0;
+    *end = len;
+    if (len <= SNIPPET_WINDOW_FACTOR * budget)
+        return TRAWL_OK;
+    for (size_t i = 0; i < nhits; i++)
+        if (hits[i].probe >= nweights || hits[i].end > len || hits[i].begin > hits[i].end)
+            return TRAWL_EINVAL;
+    if (nhits == 0) {
+        e = budget; /* the text's start, whole words only */
+        while (e > 0 && text[e] != ' ')
+            e--;
+        *end = e ? e : budget;
+        return TRAWL_OK;
+    }
+    if (!(cur = malloc(nweights * sizeof *cur)))
+        return TRAWL_ENOMEM;
+    b = densest(hits, nhits, weights, cur, nweights, budget);
+    free(cur);
+    e = b + budget + slack < len ? b + budget + slack : len;
+    b = b > slack ? b - slack : 0;
+    while (b > 0 && text[b] != ' ')
+        b--; /* start on the space before a word: Xapian sees what precedes it */
+    while (e < len && text[e] != ' ')
+        e++;
+    *start = b;
+    *end = e;
+    return TRAWL_OK;
+}
+
+/* 1 when the marked snippet s, markers and trailing white space aside, ends with c. */
+static int ends_with_char(const char *s, const char *chars)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == SNIPPET_HI_END[0] || s[n - 1] == SNIPPET_HI_START[0] ||
+                     is_space((unsigned char)s[n - 1])))
+        n--;
+    return n > 0 && strchr(chars, s[n - 1]) != NULL;
+}
+
+/* 1 when the marked snippet s, its markers aside, starts with the first word of w. */
+static int starts_with_word(const char *s, const char *w, size_t wlen)
+{
+    size_t i = 0;
+    while (i < wlen && is_space((unsigned char)w[i]))
+        i++;
+    for (; i < wlen && !is_space((unsigned char)w[i]); i++, s++) {
+        while (*s == SNIPPET_HI_START[0] || *s == SNIPPET_HI_END[0])
+            s++;
+        if (*s != w[i] && !(*s == '&' && (w[i] == '&' || w[i] == '<' || w[i] == '>')))
+            return 0;
+        if (*s == '&')
+            return 1; /* an escaped character: near enough */
+    }
+    return 1;
+}
+
+trawl_status snippet_edges(const char *text, size_t len, size_t start, size_t end,
+                           const char *marked, char **out)
+{
+    size_t omit = strlen(SNIPPET_OMIT), n = strlen(marked);
+    int front = 0, back = 0;
+
+    if (start > 0 && strncmp(marked, SNIPPET_OMIT, omit) != 0 &&
+        starts_with_word(marked, text + start, end - start)) {
+        size_t b = start;
+        while (b > 0 && is_space((unsigned char)text[b - 1]))
+            b--;
+        front = !(b > 0 && strchr(".!?", text[b - 1]));
+    }
+    if (end < len && (n < omit || strcmp(marked + n - omit, SNIPPET_OMIT) != 0) &&
+        !ends_with_char(marked, ".!?"))
+        back = 1;
+    if (!(*out = malloc(n + 2 * omit + 1)))
+        return TRAWL_ENOMEM;
+    snprintf(*out, n + 2 * omit + 1, "%s%s%s", front ? SNIPPET_OMIT : "", marked,
+             back ? SNIPPET_OMIT : "");
+    return TRAWL_OK;
 }

@@ -15,12 +15,29 @@
  *   6+n     rest  the text as one raw deflate stream (RFC 1951: no zlib header or
  *                 trailer), compressed against the preset dictionary when the id is not 0
  *
+ * Version 2 is version 1 with a second LEB128 after the text length: the length of the
+ * text's *tail*, its last bytes, which the caller wants apart from the rest (engine/db.c
+ * puts an article's body there, after the JSON of its other fields, so that a snippet
+ * needs no JSON parsing). The tail length is in shortest form and at most the text length.
+ * The stream holds the whole text, head and tail, as in version 1; the CRC covers the
+ * tail-length field's bytes and then the text (so damage to the field is caught too).
+ * Version 1 records read as version 2 ones with an empty tail.
+ *
  * A record decodes only when every byte is accounted for: known version and dictionary,
- * canonical length, a deflate stream that ends exactly at the end of the record with zero
+ * canonical lengths, a deflate stream that ends exactly at the end of the record with zero
  * padding bits, inflating to exactly the recorded length, with a matching CRC. Anything
  * else is TRAWL_ECORRUPT. Memory is bounded by the header: the output buffer is the
  * recorded length (itself checked against STORE_MAX_TEXT and against deflate's maximum
  * ratio of 1032:1 to the stream's size) and inflate may not write past it.
+ *
+ * The hit summary (store_summary_encode) is a second, tiny format kept in a Xapian value
+ * slot, so that a search hit shows its id, title and date without inflating the record:
+ *
+ *   offset  size  field
+ *   0       1     version: 1
+ *   1       ...   each field in turn: its length (LEB128, shortest form), then its bytes
+ *
+ * with exactly the number of fields the reader expects and nothing after them.
  *
  * Why these choices (measured in doc/store.md): raw deflate saves zlib's 6 header/trailer
  * bytes on every record; the CRC costs 4 bytes a record (0.4% of the text) and catches
@@ -38,7 +55,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#define STORE_VERSION 1
+#define STORE_VERSION 1       /* the text in one piece */
+#define STORE_VERSION_SPLIT 2 /* the text with its tail length */
+#define SUMMARY_VERSION 1
 #define STORE_VARINT_MAX 4   /* 4 x 7 bits covers STORE_MAX_TEXT (2^26) */
 #define STORE_CRC_BYTES 4
 #define STORE_LEVEL 6
@@ -51,6 +70,8 @@ struct header {
     unsigned version;
     unsigned dict;
     size_t textlen;
+    size_t taillen; /* 0 for version 1 */
+    size_t tailpos, tailn; /* where the tail-length field is: rec[tailpos..tailpos+tailn) */
     uint32_t crc;
     size_t size; /* bytes of header before the deflate stream */
 };
@@ -103,17 +124,28 @@ static int parse_header(const unsigned char *rec, size_t len, struct header *h)
         return -1;
     h->version = rec[0];
     h->dict = rec[1];
-    if (h->version != STORE_VERSION)
+    h->taillen = 0;
+    h->tailpos = h->tailn = 0;
+    if (h->version != STORE_VERSION && h->version != STORE_VERSION_SPLIT)
         return -1;
     if (h->dict != STORE_DICT_NONE && store_dict_find(h->dict) == NULL)
         return -1;
     size_t n = get_varint(rec + 2, len - 2, &h->textlen);
     if (n == 0 || h->textlen > STORE_MAX_TEXT)
         return -1;
-    h->size = 2 + n + STORE_CRC_BYTES;
-    if (len <= h->size)
+    h->size = 2 + n;
+    if (h->version == STORE_VERSION_SPLIT) {
+        n = get_varint(rec + h->size, len - h->size, &h->taillen);
+        if (n == 0 || h->taillen > h->textlen)
+            return -1;
+        h->tailpos = h->size;
+        h->tailn = n;
+        h->size += n;
+    }
+    if (len <= h->size + STORE_CRC_BYTES)
         return -1;
-    h->crc = get_le32(rec + 2 + n);
+    h->crc = get_le32(rec + h->size);
+    h->size += STORE_CRC_BYTES;
     if (h->textlen / DEFLATE_MAX_RATIO > len - h->size)
         return -1;
     return 0;
@@ -139,14 +171,21 @@ static trawl_status deflate_start(z_stream *zs, const store_dict *dict)
     return TRAWL_OK;
 }
 
-/* Writes the header for text[0..len) compressed against dict into rec; returns its size. */
-static size_t put_header(unsigned char *rec, const char *text, size_t len,
+/* Writes the header for text[0..len) compressed against dict into rec; returns its size.
+ * `tail` is SIZE_MAX for a version 1 record, else the tail length of a version 2 one. */
+static size_t put_header(unsigned char *rec, const char *text, size_t len, size_t tail,
                          const store_dict *dict)
 {
-    rec[0] = STORE_VERSION;
+    rec[0] = tail == SIZE_MAX ? STORE_VERSION : STORE_VERSION_SPLIT;
     rec[1] = (unsigned char)(dict ? dict->id : STORE_DICT_NONE);
-    size_t n = 2 + put_varint(rec + 2, len);
-    put_le32(rec + n, (uint32_t)crc32(0L, (const Bytef *)text, (uInt)len));
+    size_t n = 2 + put_varint(rec + 2, len), tailn = 0;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    if (tail != SIZE_MAX) {
+        tailn = put_varint(rec + n, tail);
+        crc = crc32(crc, rec + n, (uInt)tailn);
+        n += tailn;
+    }
+    put_le32(rec + n, (uint32_t)crc32(crc, (const Bytef *)text, (uInt)len));
     return n + STORE_CRC_BYTES;
 }
 
@@ -162,18 +201,18 @@ static trawl_status check_encode_args(const char *text, size_t len, unsigned cha
     return len > STORE_MAX_TEXT ? TRAWL_ETOOLARGE : TRAWL_OK;
 }
 
-/* Compresses text with zs, a fresh stream primed with dict, into a new record, and ends
- * the stream whatever happens. */
+/* Compresses text with zs, a fresh stream primed with dict, into a new record (version 1
+ * when tail is SIZE_MAX, else version 2), and ends the stream whatever happens. */
 static trawl_status encode_with(z_stream *zs, const store_dict *dict, const char *text,
-                                size_t len, unsigned char **out, size_t *outlen)
+                                size_t len, size_t tail, unsigned char **out, size_t *outlen)
 {
     size_t cap = deflateBound(zs, (uLong)len);
-    unsigned char *rec = malloc(2 + STORE_VARINT_MAX + STORE_CRC_BYTES + cap);
+    unsigned char *rec = malloc(2 + 2 * STORE_VARINT_MAX + STORE_CRC_BYTES + cap);
     if (rec == NULL) {
         deflateEnd(zs);
         return TRAWL_ENOMEM;
     }
-    size_t n = put_header(rec, text, len, dict);
+    size_t n = put_header(rec, text, len, tail, dict);
     zs->next_in = (const Bytef *)text;
     zs->avail_in = (uInt)len;
     zs->next_out = rec + n;
@@ -199,7 +238,7 @@ trawl_status store_encode(const char *text, size_t len, unsigned char **out, siz
     z_stream zs;
     if ((st = deflate_start(&zs, dict)) != TRAWL_OK)
         return st;
-    return encode_with(&zs, dict, text, len, out, outlen);
+    return encode_with(&zs, dict, text, len, SIZE_MAX, out, outlen);
 }
 
 /* The encoder keeps a stream primed with the dictionary and never fed: each record
@@ -236,19 +275,36 @@ void store_encoder_free(store_encoder *enc)
     free(enc);
 }
 
-trawl_status store_encoder_encode(store_encoder *enc, const char *text, size_t len,
-                                  unsigned char **out, size_t *outlen)
+/* Encodes with the encoder's primed stream: version 1 when tail is SIZE_MAX. */
+static trawl_status encoder_encode(store_encoder *enc, const char *text, size_t len,
+                                   size_t tail, unsigned char **out, size_t *outlen)
 {
     trawl_status st = check_encode_args(text, len, out, outlen);
     if (st != TRAWL_OK)
         return st;
-    if (enc == NULL)
+    if (enc == NULL || (tail != SIZE_MAX && tail > len))
         return TRAWL_EINVAL;
     z_stream zs;
     int rc = deflateCopy(&zs, &enc->primed);
     if (rc != Z_OK)
         return zstatus(rc);
-    return encode_with(&zs, enc->dict, text, len, out, outlen);
+    return encode_with(&zs, enc->dict, text, len, tail, out, outlen);
+}
+
+trawl_status store_encoder_encode(store_encoder *enc, const char *text, size_t len,
+                                  unsigned char **out, size_t *outlen)
+{
+    return encoder_encode(enc, text, len, SIZE_MAX, out, outlen);
+}
+
+trawl_status store_encoder_encode_split(store_encoder *enc, const char *text, size_t len,
+                                        size_t tail, unsigned char **out, size_t *outlen)
+{
+    if (tail == SIZE_MAX) {
+        check_encode_args(text, len, out, outlen);
+        return TRAWL_EINVAL;
+    }
+    return encoder_encode(enc, text, len, tail, out, outlen);
 }
 
 /* The padding bits after the final block's end code, in the last byte the stream used,
@@ -262,65 +318,96 @@ static int padding_is_zero(const z_stream *zs, int bits)
     return (last >> (8 - bits)) == 0;
 }
 
-/* Inflates the stream stream[0..slen) into buf (room for textlen + 1 bytes) and checks
- * it ends exactly at slen with zero padding and yields exactly textlen bytes. */
-static trawl_status inflate_exact(const unsigned char *stream, size_t slen,
-                                  const store_dict *dict, char *buf, size_t textlen)
+/* Inflates the stream stream[0..slen) with zs (freshly reset, its dictionary set) into
+ * buf (room for textlen + 1 bytes) and checks it ends exactly at slen with zero padding
+ * and yields exactly textlen bytes. */
+static trawl_status inflate_exact(z_stream *zs, const unsigned char *stream, size_t slen,
+                                  char *buf, size_t textlen)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    int rc = inflateInit2(&zs, STORE_WINDOW_BITS);
-    if (rc != Z_OK)
-        return zstatus(rc);
-    if (dict && inflateSetDictionary(&zs, dict->data, (uInt)dict->len) != Z_OK) {
-        inflateEnd(&zs);
-        return TRAWL_EINTERNAL;
-    }
-    zs.next_in = stream;
-    zs.avail_in = (uInt)slen;
-    zs.next_out = (Bytef *)buf;
-    zs.avail_out = (uInt)(textlen + 1); /* one spare byte to notice overlong output */
-    trawl_status st = TRAWL_ECORRUPT;
-    int padding_ok = 1;
+    zs->next_in = stream;
+    zs->avail_in = (uInt)slen;
+    zs->next_out = (Bytef *)buf;
+    zs->avail_out = (uInt)(textlen + 1); /* one spare byte to notice overlong output */
+    int rc, padding_ok = 1;
     for (;;) {
         /* Z_BLOCK stops after each block; after the last one, data_type holds the number
          * of unused (padding) bits in the last byte read, plus 64 (last block) and 128
          * (at a block boundary). */
-        rc = inflate(&zs, Z_BLOCK);
-        if (rc == Z_OK && (zs.data_type & 192) == 192)
-            padding_ok = padding_is_zero(&zs, zs.data_type & 7);
+        rc = inflate(zs, Z_BLOCK);
+        if (rc == Z_OK && (zs->data_type & 192) == 192)
+            padding_ok = padding_is_zero(zs, zs->data_type & 7);
         if (rc != Z_OK)
             break;
-        if (zs.avail_in == 0 && (zs.data_type & 192) != 192)
+        if (zs->avail_in == 0 && (zs->data_type & 192) != 192)
             break; /* out of input before the end: truncated */
-        if (zs.avail_out == 0)
+        if (zs->avail_out == 0)
             break; /* longer than recorded */
     }
-    if (rc == Z_STREAM_END && padding_ok && zs.avail_in == 0 && zs.total_out == textlen)
-        st = TRAWL_OK;
-    else if (rc == Z_MEM_ERROR)
-        st = TRAWL_ENOMEM;
-    inflateEnd(&zs);
-    return st;
+    if (rc == Z_STREAM_END && padding_ok && zs->avail_in == 0 && zs->total_out == textlen)
+        return TRAWL_OK;
+    return rc == Z_MEM_ERROR ? TRAWL_ENOMEM : TRAWL_ECORRUPT;
 }
 
-trawl_status store_decode(const unsigned char *rec, size_t len, char **text, size_t *textlen)
+/* A decoder keeps one raw inflate stream (with its 32 KiB window) from record to record:
+ * inflateReset instead of inflateInit2 and inflateEnd, so decoding a record allocates
+ * only its output. The dictionary is still copied into the window for every record
+ * (inflateSetDictionary), which costs a 32 KiB memcpy. */
+struct store_decoder {
+    z_stream zs;
+    int ready; /* zs is initialised */
+};
+
+trawl_status store_decoder_new(store_decoder **out)
+{
+    if (out == NULL)
+        return TRAWL_EINVAL;
+    *out = NULL;
+    store_decoder *dec = calloc(1, sizeof *dec);
+    if (dec == NULL)
+        return TRAWL_ENOMEM;
+    int rc = inflateInit2(&dec->zs, STORE_WINDOW_BITS);
+    if (rc != Z_OK) {
+        free(dec);
+        return zstatus(rc);
+    }
+    dec->ready = 1;
+    *out = dec;
+    return TRAWL_OK;
+}
+
+void store_decoder_free(store_decoder *dec)
+{
+    if (dec == NULL)
+        return;
+    if (dec->ready)
+        inflateEnd(&dec->zs);
+    free(dec);
+}
+
+trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, size_t len,
+                                  char **text, size_t *textlen, size_t *tail)
 {
     if (text)
         *text = NULL;
     if (textlen)
         *textlen = 0;
-    if (text == NULL || textlen == NULL)
+    if (tail)
+        *tail = 0;
+    if (dec == NULL || text == NULL || textlen == NULL)
         return TRAWL_EINVAL;
     struct header h;
     if (parse_header(rec, len, &h) != 0)
         return TRAWL_ECORRUPT;
     const store_dict *dict = h.dict == STORE_DICT_NONE ? NULL : store_dict_find(h.dict);
+    if (inflateReset(&dec->zs) != Z_OK ||
+        (dict && inflateSetDictionary(&dec->zs, dict->data, (uInt)dict->len) != Z_OK))
+        return TRAWL_EINTERNAL;
     char *buf = malloc(h.textlen + 1);
     if (buf == NULL)
         return TRAWL_ENOMEM;
-    trawl_status st = inflate_exact(rec + h.size, len - h.size, dict, buf, h.textlen);
-    if (st == TRAWL_OK && crc32(0L, (const Bytef *)buf, (uInt)h.textlen) != h.crc)
+    trawl_status st = inflate_exact(&dec->zs, rec + h.size, len - h.size, buf, h.textlen);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), rec + h.tailpos, (uInt)h.tailn);
+    if (st == TRAWL_OK && crc32(crc, (const Bytef *)buf, (uInt)h.textlen) != h.crc)
         st = TRAWL_ECORRUPT;
     if (st != TRAWL_OK) {
         free(buf);
@@ -329,11 +416,98 @@ trawl_status store_decode(const unsigned char *rec, size_t len, char **text, siz
     buf[h.textlen] = '\0';
     *text = buf;
     *textlen = h.textlen;
+    if (tail)
+        *tail = h.taillen;
     return TRAWL_OK;
+}
+
+trawl_status store_decode(const unsigned char *rec, size_t len, char **text, size_t *textlen)
+{
+    store_decoder *dec = NULL;
+    if (text)
+        *text = NULL;
+    if (textlen)
+        *textlen = 0;
+    if (text == NULL || textlen == NULL)
+        return TRAWL_EINVAL;
+    trawl_status st = store_decoder_new(&dec);
+    if (st != TRAWL_OK)
+        return st;
+    st = store_decoder_decode(dec, rec, len, text, textlen, NULL);
+    store_decoder_free(dec);
+    return st;
 }
 
 size_t store_text_length(const unsigned char *rec, size_t len)
 {
     struct header h;
     return parse_header(rec, len, &h) == 0 ? h.textlen : 0;
+}
+
+/* ---- the hit summary ---------------------------------------------------------------- */
+
+trawl_status store_summary_encode(const char *const *fields, size_t n, unsigned char **out,
+                                  size_t *outlen)
+{
+    size_t len = 1;
+    if (out)
+        *out = NULL;
+    if (outlen)
+        *outlen = 0;
+    if (fields == NULL || out == NULL || outlen == NULL)
+        return TRAWL_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        size_t f = fields[i] ? strlen(fields[i]) : 0;
+        if (f > STORE_MAX_TEXT)
+            return TRAWL_ETOOLARGE;
+        len += STORE_VARINT_MAX + f;
+    }
+    unsigned char *v = malloc(len), *p = v;
+    if (v == NULL)
+        return TRAWL_ENOMEM;
+    *p++ = SUMMARY_VERSION;
+    for (size_t i = 0; i < n; i++) {
+        size_t f = fields[i] ? strlen(fields[i]) : 0;
+        p += put_varint(p, f);
+        if (f)
+            memcpy(p, fields[i], f);
+        p += f;
+    }
+    *out = v;
+    *outlen = (size_t)(p - v);
+    return TRAWL_OK;
+}
+
+trawl_status store_summary_decode(const unsigned char *v, size_t len, size_t n, char **buf,
+                                  const char **fields)
+{
+    if (buf)
+        *buf = NULL;
+    if (buf == NULL || fields == NULL || (v == NULL && len > 0))
+        return TRAWL_EINVAL;
+    if (len < 1 || v[0] != SUMMARY_VERSION)
+        return TRAWL_ECORRUPT;
+    char *b = malloc(len + n), *q = b; /* every field's bytes and its NUL fit */
+    size_t at = 1;
+    if (b == NULL)
+        return TRAWL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        size_t f = 0, k = get_varint(v + at, len - at, &f);
+        if (k == 0 || f > len - at - k) {
+            free(b);
+            return TRAWL_ECORRUPT;
+        }
+        at += k;
+        memcpy(q, v + at, f);
+        q[f] = '\0';
+        fields[i] = q;
+        q += f + 1;
+        at += f;
+    }
+    if (at != len) {
+        free(b);
+        return TRAWL_ECORRUPT;
+    }
+    *buf = b;
+    return TRAWL_OK;
 }

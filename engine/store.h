@@ -2,9 +2,10 @@
  * store.h: the stored-record codec (internal to libtrawl). Bytes in, bytes out: no I/O,
  * no Xapian, so it can be unit-tested and fuzzed on its own. engine/db.c encodes each
  * article's serialised text with store_encode before handing it to Xapian as document
- * data, and decodes it with store_decode when an article is fetched or snippeted.
+ * data, and decodes it with a store_decoder when an article is fetched or snippeted. It
+ * also encodes the small hit summary (id, title, date) that db.c keeps in a value slot.
  *
- * The record format is described in store.c, where it is implemented.
+ * The record and summary formats are described in store.c, where they are implemented.
  */
 #ifndef TRAWL_STORE_H
 #define TRAWL_STORE_H
@@ -36,6 +37,28 @@ void store_encoder_free(store_encoder *enc);
 trawl_status store_encoder_encode(store_encoder *enc, const char *text, size_t len,
                                   unsigned char **out, size_t *outlen);
 
+/* As store_encoder_encode, but writes a version 2 record, which also records that the
+ * last `tail` bytes of the text (at most len) are its tail, handed back apart by
+ * store_decoder_decode. TRAWL_EINVAL when tail > len. */
+trawl_status store_encoder_encode_split(store_encoder *enc, const char *text, size_t len,
+                                        size_t tail, unsigned char **out, size_t *outlen);
+
+/* A reusable decoder: keeps its inflate state from record to record. A reader
+ * (engine/db.c) keeps one per handle. Not thread-safe: one decoder per thread. */
+typedef struct store_decoder store_decoder;
+
+/* Creates a decoder. On success *out is the caller's; free with store_decoder_free.
+ * TRAWL_ENOMEM, TRAWL_EINTERNAL. */
+trawl_status store_decoder_new(store_decoder **out);
+
+/* Frees a decoder. NULL-safe. */
+void store_decoder_free(store_decoder *dec);
+
+/* Decodes a record of either version, as store_decode; *tail (may be NULL) is set to the
+ * length of the text's tail, its last bytes (0 for a version 1 record). */
+trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, size_t len,
+                                  char **text, size_t *textlen, size_t *tail);
+
 /* Decodes a record. On success *text (caller frees) holds *textlen bytes followed by a NUL
  * (not counted). A truncated, corrupt or unknown-version record gives TRAWL_ECORRUPT and
  * never reads outside `rec`. */
@@ -44,5 +67,16 @@ trawl_status store_decode(const unsigned char *rec, size_t len, char **text, siz
 /* The uncompressed length recorded in a record's header, without inflating it; 0 when the
  * header is damaged. Used to keep the raw-text statistic up to date on replace/delete. */
 size_t store_text_length(const unsigned char *rec, size_t len);
+
+/* Encodes n strings (a NULL one counts as "") into a hit summary. On success *out (caller
+ * frees) holds *outlen bytes. TRAWL_EINVAL, TRAWL_ETOOLARGE, TRAWL_ENOMEM. */
+trawl_status store_summary_encode(const char *const *fields, size_t n, unsigned char **out,
+                                  size_t *outlen);
+
+/* Decodes a hit summary of exactly n strings: fields[0..n) point into *buf (caller frees),
+ * each NUL-terminated (a string holding a NUL reads as cut there). TRAWL_ECORRUPT when the
+ * bytes are not such a summary (never reading outside v[0..len)), TRAWL_ENOMEM. */
+trawl_status store_summary_decode(const unsigned char *v, size_t len, size_t n, char **buf,
+                                  const char **fields);
 
 #endif

@@ -10,10 +10,12 @@
  */
 #include <xapian.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <sys/stat.h>
@@ -21,12 +23,45 @@
 #include "article.h"
 #include "shim.h"
 
+namespace {
+
+/* A stemmer that remembers its answers. MSet::snippet stems every word of the text it is
+ * given, and Snowball's English stemmer costs about 2,000 instructions a word: two thirds
+ * of a snippet's cost. Words repeat from article to article, so a server soon finds most
+ * of them here. Stemming is a pure function of the word, so snippets are unchanged. The
+ * memo is cleared when it reaches STEM_MEMO_MAX words (about 3 MB). Not thread-safe, like
+ * the handle that owns it. */
+class MemoStem : public Xapian::StemImplementation {
+    static const size_t STEM_MEMO_MAX = 32768;
+    Xapian::Stem inner;
+    std::unordered_map<std::string, std::string> memo;
+
+  public:
+    explicit MemoStem(const Xapian::Stem &s) : inner(s) { memo.reserve(STEM_MEMO_MAX); }
+    std::string operator()(const std::string &word) override
+    {
+        auto it = memo.find(word);
+        if (it != memo.end())
+            return it->second;
+        if (memo.size() >= STEM_MEMO_MAX)
+            memo.clear();
+        return memo.emplace(word, inner(word)).first->second;
+    }
+    std::string get_description() const override
+    {
+        return "MemoStem(" + inner.get_description() + ")";
+    }
+};
+
+} // namespace
+
 struct shim_db {
     std::string path;
     bool writable = false;
     Xapian::Database rdb;         // read-only handles
     Xapian::WritableDatabase wdb; // writable handles
     Xapian::Stem stem;
+    Xapian::Stem snippet_stem; // stem with a memo, for snippets
     Xapian::TermGenerator tg;
     std::string err;
     bool terms_cached = false;
@@ -45,7 +80,18 @@ struct shim_mset {
     Xapian::MSet mset;
     Xapian::Stem stem;
     std::vector<std::string> data;
+    std::vector<bool> have_data; // data[i] was fetched
+    std::vector<std::string> values; // each hit's summary value
     std::vector<double> scores;
+    // What MSet::snippet looks for, gathered from the query at the first shim_mset_hits.
+    bool probes_ready = false;
+    std::unordered_map<std::string, size_t> loose; // a term -> its index in weights
+    std::vector<std::vector<std::string>> phrases; // tight phrases of terms ...
+    std::vector<size_t> phrase_probe;              // ... and their index in weights
+    std::vector<std::string> wildcards;            // wildcard patterns ...
+    std::vector<size_t> wildcard_probe;            // ... and their index in weights
+    std::vector<std::string> starts;               // the first bytes of every word sought
+    std::vector<double> weights;
     explicit shim_mset(const Xapian::Database &db) : enquire(db) {}
 };
 
@@ -249,9 +295,15 @@ void run_search(shim_db *s, const shim_query *q, shim_mset *m)
     set_ranking(q, m->enquire);
     m->mset = m->enquire.get_mset(q->offset, q->limit, q->offset + q->limit);
     m->data.clear();
+    m->have_data.clear();
+    m->values.clear();
     m->scores.clear();
     for (Xapian::MSetIterator it = m->mset.begin(); it != m->mset.end(); ++it) {
-        m->data.push_back(it.get_document().get_data());
+        Xapian::Document doc = it.get_document();
+        m->values.push_back(doc.get_value(q->summary_slot));
+        bool fetch = q->fetch_data == SHIM_DATA_ALL || m->values.back().empty();
+        m->data.push_back(fetch ? doc.get_data() : std::string());
+        m->have_data.push_back(fetch);
         m->scores.push_back(it.get_weight());
     }
 }
@@ -307,7 +359,10 @@ const char *shim_errmsg(const shim_db *s)
 trawl_status shim_set_stemmer(shim_db *s, const char *language)
 {
     try {
-        s->stem = Xapian::Stem(language);
+        Xapian::Stem stem(language);
+        Xapian::Stem memo = stem.is_none() ? stem : Xapian::Stem(new MemoStem(stem));
+        s->stem = stem;
+        s->snippet_stem = memo;
         s->tg.set_stemmer(s->stem);
         return TRAWL_OK;
     } catch (...) {
@@ -464,6 +519,17 @@ trawl_status shim_doc_set_value(shim_db *s, shim_doc *d, unsigned slot, const ch
     }
 }
 
+trawl_status shim_doc_set_value_bytes(shim_db *s, shim_doc *d, unsigned slot, const void *value,
+                                      size_t len)
+{
+    try {
+        d->doc.add_value(slot, std::string(static_cast<const char *>(value), len));
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
 trawl_status shim_doc_set_data(shim_db *s, shim_doc *d, const void *data, size_t len)
 {
     try {
@@ -548,7 +614,7 @@ trawl_status shim_search(shim_db *s, const shim_query *q, shim_mset **out)
     *out = nullptr;
     try {
         m = new shim_mset(s->db());
-        m->stem = s->stem;
+        m->stem = s->snippet_stem;
         retrying(s, [&] { run_search(s, q, m); });
         *out = m;
         return TRAWL_OK;
@@ -580,8 +646,14 @@ double shim_mset_score(const shim_mset *m, size_t i)
 
 const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len)
 {
-    *len = m->data[i].size();
-    return m->data[i].data();
+    *len = m->have_data[i] ? m->data[i].size() : 0;
+    return m->have_data[i] ? m->data[i].data() : nullptr;
+}
+
+const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len)
+{
+    *len = m->values[i].size();
+    return m->values[i].data();
 }
 
 trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char *prefix,
@@ -596,6 +668,217 @@ trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char
         if (t != s->db().termlist_end(id) && (*t).compare(0, std::strlen(prefix), prefix) == 0)
             term = *t;
         *out = dup_string(term);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+/* The pattern of a wildcard query. Xapian 1.4 has no accessor for it, so it is read from
+ * the description, "Query(WILDCARD <combiner> <pattern>)", whose last word it is. */
+static std::string wildcard_pattern(const Xapian::Query &q)
+{
+    std::string d = q.get_description();
+    size_t sp = d.rfind(' ');
+    if (sp == std::string::npos || d.size() < sp + 3 || d.back() != ')')
+        return std::string();
+    return d.substr(sp + 1, d.size() - sp - 2);
+}
+
+/* Gathers the terms, the phrases of terms and the wildcard patterns of q as MSet::snippet
+ * does (check_query in Xapian's termgenerator_internal.cc): phrases whose parts are all
+ * terms, and every other term. */
+static void gather(const Xapian::Query &q, std::vector<std::string> &terms,
+                   std::vector<std::vector<std::string>> &phrases,
+                   std::vector<std::string> &wildcards)
+{
+    size_t n = q.get_num_subqueries();
+    if (q.get_type() == Xapian::Query::LEAF_TERM) {
+        terms.push_back(*q.get_terms_begin());
+        return;
+    }
+    if (q.get_type() == Xapian::Query::OP_WILDCARD) {
+        wildcards.push_back(wildcard_pattern(q));
+        return;
+    }
+    if (q.get_type() == Xapian::Query::OP_PHRASE) {
+        std::vector<std::string> words;
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Query sub = q.get_subquery(i);
+            if (sub.get_type() != Xapian::Query::LEAF_TERM)
+                break;
+            words.push_back(*sub.get_terms_begin());
+        }
+        if (words.size() == n && n > 0) {
+            phrases.push_back(words);
+            return;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        gather(q.get_subquery(i), terms, phrases, wildcards);
+}
+
+/* The word a term matches in text: the term itself, or the stem of a stemmed ("Z") term;
+ * "" for a term with a field prefix (upper case), which snippets never match. */
+static std::string word_of(const std::string &term)
+{
+    auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    if (term.size() > 1 && term[0] == 'Z' && !upper(term[1]))
+        return term.substr(1);
+    return term.empty() || upper(term[0]) ? std::string() : term;
+}
+
+/* Fills the mset's probes: loose terms weighted as MSet::snippet weighs them (the term's
+ * weight plus the largest), phrases as the largest times their length. */
+static void make_probes(shim_mset *m)
+{
+    std::vector<std::string> terms;
+    std::vector<std::vector<std::string>> phrases;
+    std::vector<std::string> wildcards;
+    double max_tw = 0, min_tw = 0;
+    gather(m->enquire.get_query(), terms, phrases, wildcards);
+    for (size_t i = 0; i < terms.size(); i++) {
+        double w = m->mset.get_termweight(terms[i]);
+        max_tw = i ? std::max(max_tw, w) : w;
+        min_tw = i ? std::min(min_tw, w) : w;
+    }
+    max_tw = max_tw == 0 ? 1.0 : max_tw * 1.015625; // as MSet::snippet does
+    auto sought = [m](const std::string &w) {
+        if (!w.empty())
+            m->starts.push_back(w.substr(0, 3));
+    };
+    for (const auto &t : terms) {
+        if (word_of(t).empty() || m->loose.count(t))
+            continue;
+        m->loose[t] = m->weights.size();
+        m->weights.push_back(m->mset.get_termweight(t) + max_tw);
+        sought(word_of(t));
+    }
+    for (const auto &p : phrases) {
+        m->phrases.push_back(p);
+        m->phrase_probe.push_back(m->weights.size());
+        m->weights.push_back(max_tw * double(p.size()));
+        for (const auto &w : p)
+            sought(w);
+    }
+    for (const auto &w : wildcards) {
+        if (word_of(w) != w)
+            continue; /* a field's wildcard, or one MSet::snippet could not match */
+        m->wildcards.push_back(w);
+        m->wildcard_probe.push_back(m->weights.size());
+        m->weights.push_back(max_tw + min_tw);
+        sought(w);
+    }
+    m->probes_ready = true;
+}
+
+/* 1 for a byte that the scan counts as part of a word. */
+static bool word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static char lower_byte(char c)
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+}
+
+/* Whether the word w[0..n) may match: lower-cased, it starts with the first bytes of a
+ * sought word. Most words fail here, cheaply, and are never stemmed. */
+static bool may_match(const shim_mset *m, const char *w, size_t n)
+{
+    for (const auto &st : m->starts) {
+        size_t k = 0;
+        while (k < st.size() && k < n && lower_byte(w[k]) == st[k])
+            k++;
+        if (k == st.size())
+            return true;
+    }
+    return false;
+}
+
+/* The probe that word w, preceded by the words in `last` (most recent at the back),
+ * matches, or SIZE_MAX; *first is set to how many words back the match starts (0 for one
+ * word). */
+static size_t probe_of(shim_db *s, const shim_mset *m, const std::string &w,
+                       const std::vector<std::string> &last, size_t *first)
+{
+    *first = 0;
+    for (size_t p = 0; p < m->phrases.size(); p++) {
+        const auto &ph = m->phrases[p];
+        if (ph.back() != w || ph.size() - 1 > last.size())
+            continue;
+        size_t k = 1;
+        while (k < ph.size() && ph[ph.size() - 1 - k] == last[last.size() - k])
+            k++;
+        if (k == ph.size()) {
+            *first = k - 1;
+            return m->phrase_probe[p];
+        }
+    }
+    auto it = m->loose.find(w);
+    if (it == m->loose.end())
+        it = m->loose.find("Z" + s->snippet_stem(w));
+    if (it != m->loose.end())
+        return it->second;
+    for (size_t p = 0; p < m->wildcards.size(); p++)
+        if (w.compare(0, m->wildcards[p].size(), m->wildcards[p]) == 0)
+            return m->wildcard_probe[p];
+    return SIZE_MAX;
+}
+
+trawl_status shim_mset_hits(shim_db *s, const shim_mset *cm, const char *text, size_t len,
+                            snippet_hit **hits, size_t *nhits, const double **weights,
+                            size_t *nweights)
+{
+    shim_mset *m = const_cast<shim_mset *>(cm); // the probes are a cache
+    *hits = nullptr;
+    *nhits = 0;
+    try {
+        if (!m->probes_ready)
+            make_probes(m);
+        std::vector<snippet_hit> found;
+        std::vector<std::string> last; // for phrases: the words before, "" for skipped ones
+        std::vector<size_t> begins;    // where they begin
+        size_t keep = 0;
+        for (const auto &p : m->phrases)
+            keep = std::max(keep, p.size() - 1);
+        std::string w;
+        for (size_t i = 0; i < len;) {
+            if (!word_byte(static_cast<unsigned char>(text[i]))) {
+                i++;
+                continue;
+            }
+            size_t b = i, first = 0, p = SIZE_MAX;
+            while (i < len && word_byte(static_cast<unsigned char>(text[i])))
+                i++;
+            bool maybe = may_match(m, text + b, i - b);
+            w.clear();
+            if (maybe) {
+                for (size_t k = b; k < i; k++)
+                    w += lower_byte(text[k]);
+                p = probe_of(s, m, w, last, &first);
+            }
+            if (p != SIZE_MAX)
+                found.push_back(snippet_hit{first ? begins[begins.size() - first] : b, i, p});
+            if (keep) {
+                if (last.size() == keep) {
+                    last.erase(last.begin());
+                    begins.erase(begins.begin());
+                }
+                last.push_back(w);
+                begins.push_back(b);
+            }
+        }
+        if (!found.empty()) {
+            *hits = static_cast<snippet_hit *>(std::malloc(found.size() * sizeof **hits));
+            if (!*hits)
+                throw std::bad_alloc();
+            std::memcpy(*hits, found.data(), found.size() * sizeof **hits);
+        }
+        *nhits = found.size();
+        *weights = m->weights.data();
+        *nweights = m->weights.size();
         return TRAWL_OK;
     } catch (...) {
         return fail(s);

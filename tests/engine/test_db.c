@@ -1,8 +1,10 @@
 /*
  * test_db.c: cmocka tests of engine/db.c (with the shim under it): opening, creating and
  * locking databases; adding, replacing, deleting and fetching articles; commit and
- * reopen; statistics; the stemming language; and a corrupted stored record. Each test
- * builds its database in a mkdtemp directory. Run by `make check`.
+ * reopen; statistics; the stemming language; a corrupted stored record or hit summary;
+ * articles stored the old way (version 1 record, no summary) read and searched alongside
+ * new ones; the body's place among the fields kept through the version 2 record. Each
+ * test builds its database in a mkdtemp directory. Run by `make check`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -460,6 +462,140 @@ static void write_raw(const char *path, const char *id, const void *data, size_t
     shim_close(s);
 }
 
+/* As write_raw, with `summary` (slen bytes) in value slot 1, the hit summary's slot. */
+static void write_raw_summary(const char *path, const char *id, const void *data, size_t len,
+                              const void *summary, size_t slen)
+{
+    shim_db *s = NULL;
+    shim_doc *d = NULL;
+    char *msg = NULL, *term = NULL;
+    void *old = NULL;
+    size_t oldlen = 0;
+    assert_int_equal(shim_open(path, 1, &s, &msg), TRAWL_OK);
+    assert_int_equal(article_id_term(id, &term), TRAWL_OK);
+    assert_int_equal(shim_doc_new(s, &d), TRAWL_OK);
+    assert_int_equal(shim_doc_index_text(s, d, "damaged summary", 1, ""), TRAWL_OK);
+    assert_int_equal(shim_doc_add_boolean_term(s, d, term), TRAWL_OK);
+    assert_int_equal(shim_doc_set_data(s, d, data, len), TRAWL_OK);
+    assert_int_equal(shim_doc_set_value_bytes(s, d, 1, summary, slen), TRAWL_OK);
+    assert_int_equal(shim_put(s, term, d, &old, &oldlen), TRAWL_OK);
+    assert_int_equal(shim_commit(s), TRAWL_OK);
+    free(old);
+    free(term);
+    shim_doc_free(d);
+    shim_close(s);
+}
+
+/* An article stored as trawl did before the hit summary and version 2 records (its whole
+ * JSON in a version 1 record, no summary value) is fetched, found and snippeted like one
+ * stored now, in the same database. */
+static void test_version1_article(void **state)
+{
+    struct fix *f = *state;
+    static const char old_json[] =
+        "{\"id\":\"old-1\",\"date\":\"1987-02-26T15:01:01Z\",\"title\":\"OLD COCOA\","
+        "\"body\":\"Cocoa prices rose in London.\",\"topics\":[\"cocoa\"]}";
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    trawl_results *res = NULL;
+    trawl_article *a = NULL;
+    unsigned char *rec = NULL;
+    size_t reclen = 0;
+    char *json = NULL;
+
+    put_json(db, "{\"id\":\"new-1\",\"title\":\"NEW COCOA\",\"body\":\"Cocoa fell.\"}",
+             TRAWL_PUT_ADDED);
+    trawl_db_close(db);
+    assert_int_equal(store_encode(old_json, strlen(old_json), &rec, &reclen), TRAWL_OK);
+    write_raw(f->path, "old-1", rec, reclen);
+    free(rec);
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(trawl_db_get(db, "old-1", &a), TRAWL_OK);
+    assert_int_equal(trawl_article_to_json(a, &json), TRAWL_OK);
+    assert_string_equal(json, old_json);
+    free(json);
+    trawl_article_free(a);
+    for (unsigned chars = 0; chars <= 100; chars += 100) {
+        /* write_raw indexed old-1 under "damaged" only; its snippet still marks cocoa */
+        trawl_query q = {.query = "cocoa OR damaged", .snippet_chars = chars};
+        assert_int_equal(trawl_db_search(db, &q, &res), TRAWL_OK);
+        assert_int_equal(trawl_results_count(res), 2);
+        int seen = 0;
+        for (size_t i = 0; i < 2; i++) {
+            const trawl_hit *h = trawl_results_hit(res, i);
+            if (strcmp(h->id, "old-1") == 0) {
+                seen |= 1;
+                assert_string_equal(h->title, "OLD COCOA");
+                assert_string_equal(h->date, "1987-02-26T15:01:01Z");
+                assert_string_equal(h->snippet, chars ? "Cocoa prices rose in London." : "");
+            } else {
+                seen |= 2;
+                assert_string_equal(h->id, "new-1");
+                assert_string_equal(h->title, "NEW COCOA");
+                assert_null(h->date);
+                assert_string_equal(h->snippet, chars ? "Cocoa fell." : "");
+            }
+            assert_int_equal(h->nhighlights, chars ? 1 : 0);
+        }
+        assert_int_equal(seen, 3);
+        trawl_results_free(res);
+    }
+    trawl_db_close(db);
+}
+
+/* The body goes into the record's tail and comes back in its place among the fields,
+ * whatever that place, with NULs and non-ASCII intact; an empty or missing body too. */
+static void test_body_placement(void **state)
+{
+    struct fix *f = *state;
+    static const char *const cases[] = {
+        "{\"id\":\"b1\",\"body\":\"first field after the id\",\"title\":\"T\"}",
+        "{\"id\":\"b2\",\"title\":\"T\",\"topics\":[\"x\"],\"body\":\"last\\n line\"}",
+        "{\"body\":\"before the id, caf\u00e9 \\\"q\\\" \\t \\u20ac\",\"id\":\"b3\"}",
+        "{\"id\":\"b4\",\"title\":\"no body\"}",
+        "{\"id\":\"b5\",\"title\":\"T\",\"body\":\"\"}",
+    };
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        trawl_article *in = article(cases[i]), *out = NULL;
+        char *a = NULL, *b = NULL;
+        assert_int_equal(trawl_db_put(db, in, NULL), TRAWL_OK);
+        assert_int_equal(trawl_db_get(db, trawl_article_id(in), &out), TRAWL_OK);
+        assert_int_equal(trawl_article_to_json(in, &a), TRAWL_OK);
+        assert_int_equal(trawl_article_to_json(out, &b), TRAWL_OK);
+        if (strcmp(a, b) != 0)
+            fail_msg("case %zu: stored %s, read back %s", i, a, b);
+        free(a);
+        free(b);
+        trawl_article_free(in);
+        trawl_article_free(out);
+    }
+    trawl_db_close(db);
+}
+
+/* A damaged hit summary fails the search with a message naming the article. */
+static void test_corrupt_summary(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    trawl_results *res = NULL;
+    trawl_query q = {.query = "damaged"};
+    static const char json[] = "{\"id\":\"bad-summary\",\"body\":\"damaged summary\"}";
+    unsigned char *rec = NULL;
+    size_t reclen = 0;
+
+    put_json(db, "{\"id\":\"fine\",\"title\":\"intact\"}", TRAWL_PUT_ADDED);
+    trawl_db_close(db);
+    assert_int_equal(store_encode(json, strlen(json), &rec, &reclen), TRAWL_OK);
+    write_raw_summary(f->path, "bad-summary", rec, reclen, "\1\x09short", 7);
+    free(rec);
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(trawl_db_search(db, &q, &res), TRAWL_ECORRUPT);
+    assert_null(res);
+    if (!strstr(trawl_db_errmsg(db), "bad-summary") || !strstr(trawl_db_errmsg(db), "summary"))
+        fail_msg("message: %s", trawl_db_errmsg(db));
+    trawl_db_close(db);
+}
+
 static void test_corrupt_record(void **state)
 {
     struct fix *f = *state;
@@ -514,6 +650,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version1_article, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_placement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_summary, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * test_search.c: cmocka tests of trawl_db_search over a small database built in a
  * mkdtemp directory: ranking sanity, phrases, boolean operators, filter fields (singular
  * names, case), title:, date ranges and date sort, the partial last word, stemming-aware
- * snippets with highlight spans, bad queries and limits. When $TRAWL_SHARED holds the
+ * snippets with highlight spans (in short texts, and in long ones, where Xapian is given
+ * only a window around the densest hits), bad queries and limits. When $TRAWL_SHARED holds the
  * Reuters corpus, one test indexes all of it and checks real queries (else it skips,
  * saying why). Run by `make check`.
  */
@@ -321,6 +322,65 @@ static void test_snippets(void **state)
     trawl_results_free(r);
 }
 
+/* Long articles: Xapian snippets only a window of them (engine/snippet.c), which must
+ * still hold every highlight of the densest region, stems, phrases and partial words
+ * included, with "..." only where the text goes on. */
+static void test_long_snippets(void **state)
+{
+    static const char filler[] = "The committee met on Tuesday and discussed routine matters "
+                                 "at some length. ";
+    static const struct {
+        const char *query, *want; /* want: the highlighted words, joined by "|" */
+        int front, back;          /* "..." wanted at the front, at the back */
+    } cases[] = {
+        {"cocoa", "Cocoa|cocoa|cocoa", 0, 1},
+        {"rising", "rises|rising", 1, 0},
+        {"\"cocoa dealers\"", "cocoa dealers", 1, 1},
+        {"deale", "dealers", 1, 1},
+        {"harvest", "harvest|harvest", 1, 0},
+        {"opening", "Opening", 0, 1},
+    };
+    struct fix f = {0};
+    trawl_db *db = NULL;
+    char body[8192], json[9000], got[256];
+    size_t n = 0;
+    (void)state;
+
+    n += (size_t)snprintf(body + n, sizeof body - n, "Opening words of the article. ");
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s", filler);
+    n += (size_t)snprintf(body + n, sizeof body - n,
+                          "Cocoa prices rises as cocoa dealers bought cocoa, rising. ");
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s", filler);
+    snprintf(body + n, sizeof body - n, "A record harvest is due, the harvest of the year.");
+    snprintf(json, sizeof json, "{\"id\":\"long\",\"title\":\"Report\",\"body\":\"%s\"}",
+             body);
+    assert_int_equal(make_dir(&f, "long"), 0);
+    assert_int_equal(trawl_db_open(f.path, TRAWL_DB_WRITABLE, &db, NULL), TRAWL_OK);
+    trawl_article *a = NULL;
+    assert_int_equal(trawl_article_from_json(json, strlen(json), &a, NULL), TRAWL_OK);
+    assert_int_equal(trawl_db_put(db, a, NULL), TRAWL_OK);
+    trawl_article_free(a);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        trawl_query q = {.query = cases[c].query, .snippet_chars = 200};
+        trawl_results *r = search(db, &q);
+        assert_int_equal(trawl_results_count(r), 1);
+        const trawl_hit *h = trawl_results_hit(r, 0);
+        size_t len = strlen(h->snippet);
+        highlighted(h, got, sizeof got);
+        if (strcmp(got, cases[c].want) != 0 || len > 200 ||
+            (strncmp(h->snippet, "...", 3) == 0) != cases[c].front ||
+            (len >= 3 && strcmp(h->snippet + len - 3, "...") == 0) != cases[c].back)
+            fail_msg("query '%s': snippet '%s', highlights '%s' (want '%s', front %d, back %d)",
+                     cases[c].query, h->snippet, got, cases[c].want, cases[c].front,
+                     cases[c].back);
+        trawl_results_free(r);
+    }
+    trawl_db_close(db);
+    remove_dir(&f);
+}
+
 static void test_bad_queries(void **state)
 {
     struct fix *f = *state;
@@ -485,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_phrases_and_booleans), cmocka_unit_test(test_filters),
         cmocka_unit_test(test_dates),        cmocka_unit_test(test_partial),
         cmocka_unit_test(test_snippets),     cmocka_unit_test(test_bad_queries),
+        cmocka_unit_test(test_long_snippets),
     };
     const struct CMUnitTest slow[] = {cmocka_unit_test(test_reuters)};
     int failed = cmocka_run_group_tests(tests, setup, teardown);
