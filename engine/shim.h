@@ -116,8 +116,9 @@ typedef struct {
     unsigned range_slot;        /* value slot of the range and of the sort */
     shim_sort sort;             /* by relevance, or by range_slot (empty values last) */
     const shim_weight *weight;
-    const char *const *stopwords; /* query-time stop words (Xapian::SimpleStopper); */
-    size_t nstopwords;            /* none when 0 */
+    const char *const *stopwords; /* query-time stop words (Xapian::SimpleStopper), none */
+    size_t nstopwords;            /* when 0; the handle builds its stopper once for a list,
+                                   * known by address and count: pass a constant list */
     unsigned offset, limit;
     unsigned summary_slot;      /* the value slot fetched for every hit (shim_mset_value) */
     shim_fetch fetch_data;      /* whose document data to fetch (shim_mset_data) */
