@@ -55,11 +55,13 @@ class MemoStem : public Xapian::StemImplementation {
     }
 
   public:
-    explicit MemoStem(const Xapian::Stem &s) : inner(s), slots(SLOTS) {}
+    explicit MemoStem(const Xapian::Stem &s) : inner(s) {}
     std::string operator()(const std::string &word) override
     {
         if (word.empty() || word.size() > WORD_MAX)
             return inner(word);
+        if (slots.empty())
+            slots.resize(SLOTS); // at the first use: a server starts without it
         Slot &slot = slots[hash(word)];
         if (slot.wlen == word.size() && std::memcmp(slot.word, word.data(), slot.wlen) == 0)
             return std::string(slot.stem, slot.slen);
