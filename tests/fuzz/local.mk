@@ -47,7 +47,7 @@ TESTS += $(fuzz_replays)
 %canon_reldir%_replay_store_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_replay_store_LDADD = $(APP_LIBS)
 
-EXTRA_DIST += %reldir%/corpus %reldir%/regressions %reldir%/run-fuzz.sh
+EXTRA_DIST += %reldir%/corpus %reldir%/regressions %reldir%/run-fuzz.sh %reldir%/README.md
 
 if FUZZING
 fuzz_programs = \
