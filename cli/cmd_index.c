@@ -27,6 +27,10 @@
 #include "index/shards.h"
 #include "trawl.h"
 
+/* Most jobs by default: each worker holds a batch in memory (about 20 MB at the default
+ * batch on Reuters), and the merge takes longer with more shards. */
+#define DEFAULT_MAX_JOBS 8
+
 /* Set by the signal handler, polled by the indexing loop between records. */
 static volatile sig_atomic_t interrupted;
 
@@ -65,8 +69,9 @@ static void usage(FILE *out)
         "                        %zu MiB); a longer one is skipped with a message\n"
         "      --language LANG   stemming language of a new database (default\n"
         "                        english; \"none\" for no stemming)\n"
-        "  -j, --jobs N          index on N cores (default: all of them when the\n"
-        "                        database is new or empty and no PATH is -, else 1):\n"
+        "  -j, --jobs N          index on N cores (default: all of them, at most %d,\n"
+        "                        when the database is new or empty and no PATH is -,\n"
+        "                        else 1):\n"
         "                        N shards built side by side, then merged into the\n"
         "                        database, which is untouched until that last step\n"
         "  -q, --quiet           no summary line\n"
@@ -83,7 +88,7 @@ static void usage(FILE *out)
         "Exit status: 0 all indexed, 1 something skipped or the database failed,\n"
         "2 usage error, 3 database locked by another writer, 130 interrupted.\n",
         INDEXER_DEFAULT_BATCH, (unsigned long long)(INDEXER_DEFAULT_BATCH_BYTES >> 20),
-        JSONL_DEFAULT_MAX_LINE >> 20);
+        JSONL_DEFAULT_MAX_LINE >> 20, DEFAULT_MAX_JOBS);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -260,15 +265,16 @@ static const char *no_shards_reason(trawl_db *db, char *const *paths, int n)
     return NULL;
 }
 
-/* The number of workers: --jobs, else the number of cores; 1 when shards cannot be used
- * (with a note when more were asked for). */
+/* The number of workers: --jobs, else the number of cores (at most DEFAULT_MAX_JOBS); 1
+ * when shards cannot be used (with a note when more were asked for). */
 static unsigned pick_jobs(const options *o, trawl_db *db, char *const *paths, int n)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned jobs = o->jobs ? (unsigned)o->jobs : cores > 1 ? (unsigned)cores : 1;
+    unsigned jobs = o->jobs                      ? (unsigned)o->jobs
+                    : cores > DEFAULT_MAX_JOBS ? DEFAULT_MAX_JOBS
+                    : cores > 1                ? (unsigned)cores
+                                               : 1;
     const char *why;
-    if (jobs > SHARDS_MAX)
-        jobs = SHARDS_MAX;
     if (jobs < 2 || !(why = no_shards_reason(db, paths, n)))
         return jobs;
     if (o->jobs > 1)
