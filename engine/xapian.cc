@@ -141,6 +141,17 @@ const unsigned SHIM_SNIPPET_EXHAUSTIVE = Xapian::MSet::SNIPPET_EXHAUSTIVE;
 
 namespace {
 
+/* A Xapian error's message without the backend's class name ("DatabaseNotFoundError: "),
+ * which means nothing to a user: the message, then the system's reason when there is one. */
+std::string describe(const Xapian::Error &e)
+{
+    std::string s = e.get_msg();
+    const char *sys = e.get_error_string();
+    if (sys && *sys)
+        s += s.empty() ? sys : std::string(": ") + sys;
+    return s.empty() ? "unknown database error" : s;
+}
+
 /* Maps the exception in flight to a status and stores its message in *msg. Only call
  * from inside a catch block. */
 trawl_status map_exception(std::string *msg, const std::string &path)
@@ -148,26 +159,26 @@ trawl_status map_exception(std::string *msg, const std::string &path)
     try {
         throw;
     } catch (const Xapian::DatabaseLockError &e) {
-        *msg = e.get_description();
+        *msg = describe(e);
         return TRAWL_ELOCKED;
     } catch (const Xapian::DatabaseCorruptError &e) {
-        *msg = e.get_description();
+        *msg = describe(e);
         return TRAWL_ECORRUPT;
     } catch (const Xapian::DatabaseNotFoundError &e) {
-        *msg = e.get_description();
+        *msg = describe(e);
         return TRAWL_ENOTFOUND;
     } catch (const Xapian::DatabaseOpeningError &e) {
         struct stat sb;
-        *msg = e.get_description();
+        *msg = describe(e);
         return !path.empty() && stat(path.c_str(), &sb) < 0 ? TRAWL_ENOTFOUND : TRAWL_EIO;
     } catch (const Xapian::QueryParserError &e) {
         *msg = e.get_msg();
         return TRAWL_EQUERY;
     } catch (const Xapian::InvalidArgumentError &e) {
-        *msg = e.get_description();
+        *msg = describe(e);
         return TRAWL_EINVAL;
     } catch (const Xapian::Error &e) {
-        *msg = e.get_description();
+        *msg = describe(e);
         return TRAWL_EIO;
     } catch (const std::bad_alloc &) {
         *msg = "out of memory";
