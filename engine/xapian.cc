@@ -819,28 +819,111 @@ static void make_probes(shim_mset *m)
     m->probes_ready = true;
 }
 
-/* 1 for a byte that the scan counts as part of a word. */
-static bool word_byte(unsigned char c)
+/* The character at text[i] (of len bytes): its code point in *ch; returns its length. */
+static size_t char_at(const char *text, size_t len, size_t i, unsigned *ch)
 {
-    return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+        *ch = c;
+        return 1;
+    }
+    Xapian::Utf8Iterator it; // then assign: GCC sees the members set (no false warning)
+    it.assign(text + i, len - i);
+    *ch = *it;
+    ++it;
+    return len - i - it.left();
 }
 
-static char lower_byte(char c)
+/* Whether the scan counts ch as part of a word (as Xapian's tokeniser does). */
+static bool word_char(unsigned ch)
 {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+    if (ch < 0x80)
+        return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+    return Xapian::Unicode::is_wordchar(ch);
 }
 
-/* Whether the word w[0..n) may match: lower-cased, it starts with the first bytes of a
- * sought word. Most words fail here, cheaply, and are never stemmed. */
-static bool may_match(const shim_mset *m, const char *w, size_t n)
+/* The character that joins two words into one when between them, as in "don't" and
+ * "AT&T" (Xapian's infixes, the typographic apostrophes read as '), or 0. */
+static unsigned infix(unsigned ch)
+{
+    return ch == '\'' || ch == 0x2019 || ch == 0x201b ? '\'' : ch == '&' ? '&' : 0;
+}
+
+static bool ascii_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Where the word starting at text[i] ends: a run of word characters, joined by single
+ * infixes. ASCII letters and digits go fast; other characters are decoded. */
+static size_t word_end(const char *text, size_t len, size_t i)
+{
+    unsigned ch;
+    for (;;) {
+        while (i < len && ascii_alnum(static_cast<unsigned char>(text[i])))
+            i++;
+        if (i >= len)
+            return i;
+        size_t n = char_at(text, len, i, &ch);
+        if (word_char(ch)) {
+            i += n;
+            continue;
+        }
+        if (!infix(ch) || i + n >= len)
+            return i;
+        char_at(text, len, i + n, &ch);
+        if (!word_char(ch))
+            return i;
+        i += n;
+    }
+}
+
+/* The word text[b, e) lower-cased into w, its infixes as ' or &. */
+static void lower_word(const char *text, size_t b, size_t e, std::string &w)
+{
+    unsigned ch;
+    w.clear();
+    while (b < e) {
+        unsigned char c = static_cast<unsigned char>(text[b]);
+        if (c < 0x80) {
+            w += static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+            b++;
+            continue;
+        }
+        b += char_at(text, e, b, &ch);
+        if (infix(ch))
+            w += static_cast<char>(infix(ch));
+        else
+            Xapian::Unicode::append_utf8(w, Xapian::Unicode::tolower(ch));
+    }
+}
+
+/* Whether the word at w (n bytes) may match: its first bytes, lower-cased, begin a sought
+ * word. A non-ASCII byte among them may: the caller looks closer. */
+static bool may_match_raw(const shim_mset *m, const char *w, size_t n)
 {
     for (const auto &st : m->starts) {
         size_t k = 0;
-        while (k < st.size() && k < n && lower_byte(w[k]) == st[k])
-            k++;
+        for (; k < st.size() && k < n; k++) {
+            unsigned char c = static_cast<unsigned char>(w[k]);
+            if (c >= 0x80)
+                return true;
+            if ((c >= 'A' && c <= 'Z' ? c | 0x20 : c) != static_cast<unsigned char>(st[k]))
+                break;
+        }
         if (k == st.size())
             return true;
     }
+    return false;
+}
+
+/* Whether the lower-cased word w may match: it starts with the first bytes of a sought
+ * word. Most words fail here, cheaply, and are never stemmed. */
+static bool may_match(const shim_mset *m, const std::string &w)
+{
+    for (const auto &st : m->starts)
+        if (w.compare(0, st.size(), st) == 0)
+            return true;
     return false;
 }
 
@@ -892,19 +975,21 @@ trawl_status shim_mset_hits(shim_db *s, const shim_mset *cm, const char *text, s
             keep = std::max(keep, p.size() - 1);
         std::string w;
         for (size_t i = 0; i < len;) {
-            if (!word_byte(static_cast<unsigned char>(text[i]))) {
-                i++;
+            unsigned ch;
+            size_t n = char_at(text, len, i, &ch);
+            if (!word_char(ch)) {
+                i += n;
                 continue;
             }
             size_t b = i, first = 0, p = SIZE_MAX;
-            while (i < len && word_byte(static_cast<unsigned char>(text[i])))
-                i++;
-            bool maybe = may_match(m, text + b, i - b);
+            i = word_end(text, len, i);
             w.clear();
-            if (maybe) {
-                for (size_t k = b; k < i; k++)
-                    w += lower_byte(text[k]);
-                p = probe_of(s, m, w, last, &first);
+            if (may_match_raw(m, text + b, i - b)) {
+                lower_word(text, b, i, w);
+                if (may_match(m, w))
+                    p = probe_of(s, m, w, last, &first);
+                else
+                    w.clear();
             }
             if (p != SIZE_MAX)
                 found.push_back(snippet_hit{first ? begins[begins.size() - first] : b, i, p});

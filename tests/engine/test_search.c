@@ -339,6 +339,9 @@ static void test_long_snippets(void **state)
         {"deale", "dealers", 1, 1},
         {"harvest", "harvest|harvest", 1, 0},
         {"opening", "Opening", 0, 1},
+        /* in the second article: words joined by an apostrophe (typographic too) or & */
+        {"don't", "don\xe2\x80\x99t", 1, 1},
+        {"AT&T", "AT&T", 1, 1},
     };
     struct fix f = {0};
     trawl_db *db = NULL;
@@ -359,6 +362,17 @@ static void test_long_snippets(void **state)
     assert_int_equal(make_dir(&f, "long"), 0);
     assert_int_equal(trawl_db_open(f.path, TRAWL_DB_WRITABLE, &db, NULL), TRAWL_OK);
     trawl_article *a = NULL;
+    assert_int_equal(trawl_article_from_json(json, strlen(json), &a, NULL), TRAWL_OK);
+    assert_int_equal(trawl_db_put(db, a, NULL), TRAWL_OK);
+    trawl_article_free(a);
+    n = 0;
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s", filler);
+    n += (size_t)snprintf(body + n, sizeof body - n,
+                          "Brokers said they don\xe2\x80\x99t expect AT&T to sell. ");
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s", filler);
+    snprintf(json, sizeof json, "{\"id\":\"long2\",\"body\":\"%s\"}", body);
     assert_int_equal(trawl_article_from_json(json, strlen(json), &a, NULL), TRAWL_OK);
     assert_int_equal(trawl_db_put(db, a, NULL), TRAWL_OK);
     trawl_article_free(a);
