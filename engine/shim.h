@@ -141,9 +141,10 @@ const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len);
 trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char *prefix,
                             char **out);
 /* The words of text[0..len) that MSet::snippet would highlight for this mset, for
- * snippet_window, found with a cheaper scan than Xapian's: words are runs of ASCII
- * letters and digits and non-ASCII bytes; a word whose first three letters (lower-cased)
- * begin no query word is skipped unstemmed; others match as MSet::snippet matches them
+ * snippet_window, found with a cheaper scan than Xapian's: words are read as Xapian's
+ * tokeniser reads them (runs of word characters, joined by an apostrophe or &, lower-cased),
+ * but a word whose first three letters begin no query word is skipped unstemmed, and no
+ * acronym or CJK rules apply; others match as MSet::snippet matches them
  * (the word itself a query term, or its stem a stemmed "Z" term, or it ends a phrase of the
  * query). *hits (caller frees; NULL when none) and *nhits; *weights (n of them, borrowed
  * from the mset) the relevance of each term and phrase as MSet::snippet weighs it. */
