@@ -87,7 +87,13 @@ static char *trimmed(const char *data, size_t start, size_t end)
         start++;
     while (end > start && space(data[end - 1]))
         end--;
-    return strndup(data + start, end - start);
+    /* Not strndup: data is not NUL-terminated, and strndup may look for a NUL past end. */
+    char *s = malloc(end - start + 1);
+    if (s) {
+        memcpy(s, data + start, end - start);
+        s[end - start] = '\0';
+    }
+    return s;
 }
 
 /* Splits into a title (the first non-blank line, a Markdown heading's '#'s removed) and

@@ -319,7 +319,12 @@ static int text_arg(struct request *r, const char *p, const char *end, const cha
         end--;
     if (p == end)
         return fail(r, ERR_BAD_REQUEST, "%s", what);
-    *out = strndup(p, (size_t)(end - p));
+    /* Not strndup: the line is not NUL-terminated, and strndup may look for a NUL past end
+     * (ASan's strict_string_checks reports it). */
+    if ((*out = malloc((size_t)(end - p) + 1))) {
+        memcpy(*out, p, (size_t)(end - p));
+        (*out)[end - p] = '\0';
+    }
     if (!*out)
         return fail(r, ERR_INTERNAL, "out of memory");
     return 0;
