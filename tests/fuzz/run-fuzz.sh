@@ -20,8 +20,9 @@ case $SECONDS_EACH in
 esac
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-fuzz-run.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
-# Sanitizer reports end the run; leaks are reported by libFuzzer's own -detect_leaks.
-ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+# Sanitizer reports end the run (with the string checks CI uses: quickstart sets
+# strict_string_checks=1); leaks are reported by libFuzzer's own -detect_leaks.
+ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 failed=0
