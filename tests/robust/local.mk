@@ -11,7 +11,8 @@ robust_tests = \
 check_PROGRAMS += $(robust_tests)
 TESTS += $(robust_tests)
 
-# test_limits checks its memory bounds only in a build without sanitizers.
+# test_limits checks its memory bounds, and test_kill runs its sharded mode, only in a
+# build without sanitizers.
 AM_TESTS_ENVIRONMENT += SAN_FLAGS='$(SAN_FLAGS)'; export SAN_FLAGS;
 
 robust_common = %reldir%/robust.h %reldir%/robust.c \

@@ -13,6 +13,8 @@
  * In both, the same command run to the end must complete the index with every article
  * once and intact.
  *
+ * Under sanitizers ($SAN_FLAGS set) only the one-job mode runs, to keep CI in its budget.
+ *
  * The moments are random; the seed is printed and TRAWL_TEST_SEED=N repeats a run.
  * TRAWL_KILLS=N changes the number of kills of the one-job mode (default KILLS).
  */
@@ -173,6 +175,13 @@ static void test_sigkill(void **state)
     if (kill_and_finish(one, db, kills, BATCH_N) == 0 && kills >= 3)
         fail_msg("no kill fell between two commits: nothing was tested");
 
+    /* Under sanitizers each full run of Reuters takes a minute: the sharded mode is
+     * left to the plain build (and to tests/index/jobs.sh), to keep CI under its budget. */
+    const char *san = getenv("SAN_FLAGS");
+    if (san && *san) {
+        printf("the default (parallel shards): not run under sanitizers (SAN_FLAGS set)\n");
+        return;
+    }
     snprintf(db, sizeof db, "%s/db2", tmp);
     printf("the default (parallel shards into an empty database), %d kills:\n", SHARD_KILLS);
     const char *par[] = {drv_trawl_bin(), "index", "--quiet", "--db", db, corpus, NULL};
