@@ -20,6 +20,11 @@ case $SECONDS_EACH in
 esac
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/trawl-fuzz-run.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
+# The fuzzers' own temporary files (fuzz_db.c's database) go under it too: libFuzzer ends
+# a timed run without running atexit handlers.
+mkdir "$TMP/tmp" || exit 1
+TMPDIR=$TMP/tmp
+export TMPDIR
 # Sanitizer reports end the run (with the string checks CI uses: quickstart sets
 # strict_string_checks=1); leaks are reported by libFuzzer's own -detect_leaks.
 ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}
