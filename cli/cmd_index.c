@@ -27,10 +27,6 @@
 #include "index/shards.h"
 #include "trawl.h"
 
-/* Most jobs by default: each worker holds a batch in memory (about 20 MB at the default
- * batch on Reuters), and the merge takes longer with more shards. */
-#define DEFAULT_MAX_JOBS 8
-
 /* Set by the signal handler, polled by the indexing loop between records. */
 static volatile sig_atomic_t interrupted;
 
@@ -69,11 +65,11 @@ static void usage(FILE *out)
         "                        %zu MiB); a longer one is skipped with a message\n"
         "      --language LANG   stemming language of a new database (default\n"
         "                        english; \"none\" for no stemming)\n"
-        "  -j, --jobs N          index on N cores (default: all of them, at most %d,\n"
-        "                        when the database is new or empty and no PATH is -,\n"
-        "                        else 1):\n"
+        "  -j, --jobs N          index on N cores (default 1; more only when the\n"
+        "                        database is new or empty and no PATH is -):\n"
         "                        N shards built side by side, then merged into the\n"
         "                        database, which is untouched until that last step\n"
+        "                        (faster on several cores; a killed run loses all)\n"
         "  -q, --quiet           no summary line\n"
         "  -h, --help            show this help\n"
         "\n"
@@ -88,7 +84,7 @@ static void usage(FILE *out)
         "Exit status: 0 all indexed, 1 something skipped or the database failed,\n"
         "2 usage error, 3 database locked by another writer, 130 interrupted.\n",
         INDEXER_DEFAULT_BATCH, (unsigned long long)(INDEXER_DEFAULT_BATCH_BYTES >> 20),
-        JSONL_DEFAULT_MAX_LINE >> 20, DEFAULT_MAX_JOBS);
+        JSONL_DEFAULT_MAX_LINE >> 20);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -265,15 +261,13 @@ static const char *no_shards_reason(trawl_db *db, char *const *paths, int n)
     return NULL;
 }
 
-/* The number of workers: --jobs, else the number of cores (at most DEFAULT_MAX_JOBS); 1
- * when shards cannot be used (with a note when more were asked for). */
+/* The number of workers: --jobs, else 1. One job is the default because it keeps
+ * issue 2's promise that a crash loses at most the batch in flight; parallel shards
+ * reach the database only at the final merge, so a killed run loses all its work.
+ * 1 also when shards cannot be used (with a note when more were asked for). */
 static unsigned pick_jobs(const options *o, trawl_db *db, char *const *paths, int n)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned jobs = o->jobs                      ? (unsigned)o->jobs
-                    : cores > DEFAULT_MAX_JOBS ? DEFAULT_MAX_JOBS
-                    : cores > 1                ? (unsigned)cores
-                                               : 1;
+    unsigned jobs = o->jobs ? (unsigned)o->jobs : 1;
     const char *why;
     if (jobs < 2 || !(why = no_shards_reason(db, paths, n)))
         return jobs;

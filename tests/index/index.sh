@@ -236,7 +236,7 @@ has "$DB" w1
 
 # ---- a full disk (file-size limit): a clear error, non-zero, the database still opens --
 # These two cases test batch commits into the database itself, so they ask for one job
-# (into a new database the default is parallel shards, tested in jobs.sh).
+# (one job is the default; parallel shards are tested in jobs.sh).
 G=$TMP/big.jsonl
 i=0
 while [ $i -lt 4000 ]; do

@@ -179,12 +179,13 @@ static void test_sigkill(void **state)
      * left to the plain build (and to tests/index/jobs.sh), to keep CI under its budget. */
     const char *san = getenv("SAN_FLAGS");
     if (san && *san) {
-        printf("the default (parallel shards): not run under sanitizers (SAN_FLAGS set)\n");
+        printf("--jobs 2 (parallel shards): not run under sanitizers (SAN_FLAGS set)\n");
         return;
     }
     snprintf(db, sizeof db, "%s/db2", tmp);
-    printf("the default (parallel shards into an empty database), %d kills:\n", SHARD_KILLS);
-    const char *par[] = {drv_trawl_bin(), "index", "--quiet", "--db", db, corpus, NULL};
+    printf("--jobs 2 (parallel shards into an empty database), %d kills:\n", SHARD_KILLS);
+    const char *par[] = {drv_trawl_bin(), "index", "--quiet", "--jobs", "2", "--db", db,
+                         corpus, NULL};
     assert_int_equal(kill_and_finish(par, db, SHARD_KILLS, 0), 0);
     int left = leftover_shards();
     if (left)
