@@ -894,6 +894,16 @@ trawl_status trawl_db_stats(trawl_db *db, trawl_stats *out)
     return TRAWL_OK;
 }
 
+trawl_status trawl_db_revision(trawl_db *db, uint64_t *out)
+{
+    trawl_status st;
+    if (!db || !out)
+        return db ? db_fail(db, TRAWL_EINVAL, "no revision buffer given") : TRAWL_EINVAL;
+    if ((st = shim_revision(db->x, out)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot read the revision");
+    return TRAWL_OK;
+}
+
 /* ---- search ------------------------------------------------------------------------------ */
 
 static int reserved(const char *name)

@@ -174,8 +174,12 @@ typedef struct {
     int64_t last_commit;   /* time of the last commit, seconds since the epoch; 0 if none */
 } trawl_stats;
 
-/* Fills *out. */
+/* Fills *out. Costs a walk of the database directory: for the revision alone, use
+ * trawl_db_revision. */
 trawl_status trawl_db_stats(trawl_db *db, trawl_stats *out);
+
+/* The revision this handle sees (cheap: no statistics are gathered). */
+trawl_status trawl_db_revision(trawl_db *db, uint64_t *out);
 
 /* ------------------------------------------------------------------------------------ */
 /* Search                                                                                */

@@ -178,10 +178,10 @@ static void article_text(struct buf *out, json_t *art)
 static void do_get(struct dispatch *d, const struct request *r, struct buf *out)
 {
     trawl_article *a = NULL;
-    trawl_stats stats;
+    uint64_t revision = 0;
     trawl_status st = trawl_db_get(d->db, r->doc, &a);
     if (st == TRAWL_OK)
-        st = trawl_db_stats(d->db, &stats); /* for the revision the answer came from */
+        st = trawl_db_revision(d->db, &revision); /* the revision the answer came from */
     json_t *art = st == TRAWL_OK ? article_json(a, &st) : NULL;
     trawl_article_free(a);
     if (st != TRAWL_OK) {
@@ -194,14 +194,14 @@ static void do_get(struct dispatch *d, const struct request *r, struct buf *out)
     if (r->json) {
         json_t *o = response_ok_json(r->id);
         if (o && (json_object_set_new(o, "doc", json_string(r->doc)) ||
-                  json_object_set_new(o, "revision", json_integer((json_int_t)stats.revision)) ||
+                  json_object_set_new(o, "revision", json_integer((json_int_t)revision)) ||
                   json_object_set(o, "article", art))) {
             json_decref(o);
             o = NULL;
         }
         response_json(out, o, r->id);
     } else {
-        response_text_ok(out, "revision=%llu", (unsigned long long)stats.revision);
+        response_text_ok(out, "revision=%llu", (unsigned long long)revision);
         article_text(out, art);
         response_text_end(out);
     }

@@ -416,6 +416,10 @@ static void test_stats(void **state)
     assert_int_equal(s2.text_bytes, json_len(a2b));
     assert_true(s2.revision > s.revision);
     assert_true(s2.terms < s.terms);
+    uint64_t rev = 0;
+    assert_int_equal(trawl_db_revision(r, &rev), TRAWL_OK);
+    assert_int_equal(rev, s2.revision);
+    assert_int_equal(trawl_db_revision(r, NULL), TRAWL_EINVAL);
     trawl_db_close(r);
     trawl_db_close(db);
 }
