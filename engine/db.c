@@ -72,6 +72,13 @@ static const struct {
                           .min_normlen = 0.5}, 0},
 };
 
+/* The default ranking with every term weighed by Xapian's own IneB2Weight instead of the
+ * engine/rank.h fast path (same scores, slower): what a handle opened with
+ * TRAWL_XAPIAN_WEIGHTS=1 in the environment uses, so tests and benchmarks can compare. */
+static const shim_weight default_by_xapian = {.scheme = SHIM_WEIGHT_INEB2, .c = 0.5,
+                                              .xapian_lengths = 1};
+
+
 /* Snowball's English stop word list (snowballstem.org, algorithms/english/stop.txt),
  * dropped from queries by the default ranking (a query of stop words only keeps them). */
 static const char *const stop_words_english[] = {
@@ -122,6 +129,7 @@ struct trawl_db {
     shim_db *x;
     char *path;
     int writable;
+    int xapian_weights; /* TRAWL_XAPIAN_WEIGHTS=1 at open: see default_by_xapian */
     char *errmsg;   /* last failure; NULL means "" */
     char *language;
     char **fields;  /* filter field names seen, in first-seen order */
@@ -340,6 +348,8 @@ trawl_status trawl_db_open(const char *path, unsigned flags, trawl_db **out, cha
         return TRAWL_ENOMEM;
     }
     db->writable = (flags & TRAWL_DB_WRITABLE) != 0;
+    db->xapian_weights = getenv("TRAWL_XAPIAN_WEIGHTS") != NULL &&
+                         strcmp(getenv("TRAWL_XAPIAN_WEIGHTS"), "1") == 0;
     if (db->writable)
         make_parents(path);
     st = shim_open(path, db->writable, &db->x, &cause);
@@ -1167,6 +1177,14 @@ static char *who_name(trawl_db *db, const struct who *w)
     return asprintf(&name, "'%s'", w->id) < 0 ? NULL : name;
 }
 
+/* The weighting of a relevance search with ranking r on db. */
+static const shim_weight *ranking_weight(const trawl_db *db, trawl_ranking r)
+{
+    if (r == TRAWL_RANK_DEFAULT && db->xapian_weights)
+        return &default_by_xapian;
+    return &rankings[r].weight;
+}
+
 /* Hit i's id, title and date: from its summary value, or, for an article stored without
  * one, from its record. */
 static trawl_status hit_summary(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i)
@@ -1244,7 +1262,7 @@ static trawl_status run_query(trawl_db *db, const trawl_query *q, shim_mset **m)
         .sort = q->sort == TRAWL_SORT_DATE        ? SHIM_SORT_VALUE_ASC
                 : q->sort == TRAWL_SORT_DATE_DESC ? SHIM_SORT_VALUE_DESC
                                                   : SHIM_SORT_RELEVANCE,
-        .weight = q->sort == TRAWL_SORT_RELEVANCE ? &rankings[q->ranking].weight : &unranked,
+        .weight = q->sort == TRAWL_SORT_RELEVANCE ? ranking_weight(db, q->ranking) : &unranked,
         .stopwords = stop ? stop_words_english : NULL,
         .nstopwords = stop ? sizeof stop_words_english / sizeof stop_words_english[0] : 0,
         .offset = q->offset,

@@ -89,6 +89,9 @@ typedef struct {
     shim_weight_scheme scheme;
     double k1, k2, k3, b, min_normlen;
     double c; /* IneB2 (Xapian::IneB2Weight): the term-frequency normalisation parameter */
+    int xapian_lengths; /* IneB2: nonzero to let Xapian's IneB2Weight weigh every term,
+                         * looking each document's length up (slow; tests compare the
+                         * engine/rank.h fast path, used when 0, with it) */
 } shim_weight;
 
 /* A `name:value` filter: values are turned into terms by article_filter_term(field, v). */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "article.h"
+#include "rank.h"
 #include "shim.h"
 
 namespace {
@@ -99,6 +100,7 @@ struct shim_db {
     std::unique_ptr<Xapian::SimpleStopper> stopper;
     const char *const *stop_words = nullptr;
     size_t nstop_words = 0;
+    trawl_rank::DocLengths doclens; // for the fast IneB2 path (rank.h), read-only handles
 
     Xapian::Database &db() { return writable ? wdb : rdb; }
 };
@@ -109,6 +111,8 @@ struct shim_doc {
 
 struct shim_mset {
     Xapian::Enquire enquire;
+    Xapian::Query query; // as parsed: the enquire's may have sources in place of terms
+    std::unordered_map<std::string, double> termweights; // of the terms replaced (rank.h)
     Xapian::MSet mset;
     Xapian::Stem stem;
     std::vector<std::string> data;
@@ -325,6 +329,14 @@ void set_ranking(const shim_query *q, Xapian::Enquire &enq)
     }
 }
 
+/* Whether the search takes rank.h's fast path: IneB2 by relevance on a read-only handle
+ * (a writable one sees uncommitted documents, whose lengths the table would miss). */
+bool fast_ineb2(const shim_db *s, const shim_query *q)
+{
+    return q->weight->scheme == SHIM_WEIGHT_INEB2 && !q->weight->xapian_lengths &&
+           q->sort == SHIM_SORT_RELEVANCE && !s->writable;
+}
+
 void run_search(shim_db *s, const shim_query *q, shim_mset *m)
 {
     Xapian::QueryParser qp;
@@ -336,11 +348,19 @@ void run_search(shim_db *s, const shim_query *q, shim_mset *m)
     }
     if (q->nstopwords)
         qp.set_stopper(s->stopper.get()); // a query of stop words only keeps them (Xapian does)
-    Xapian::Query query = qp.parse_query(q->query, q->parse_flags);
+    m->query = qp.parse_query(q->query, q->parse_flags);
     m->enquire = Xapian::Enquire(s->db());
-    m->enquire.set_query(query);
+    m->termweights.clear();
+    if (fast_ineb2(s, q)) {
+        s->doclens.refresh(s->db());
+        m->enquire.set_query(trawl_rank::rewrite_ineb2(m->query, s->db(), q->weight->c,
+                                                       s->doclens, m->termweights));
+    } else {
+        m->enquire.set_query(m->query);
+    }
     set_ranking(q, m->enquire);
     m->mset = m->enquire.get_mset(q->offset, q->limit, q->offset + q->limit);
+    m->enquire.set_query(m->query); // MSet::snippet reads the query's terms from here
     m->data.clear();
     m->have_data.clear();
     m->values.clear();
@@ -775,6 +795,13 @@ static std::string word_of(const std::string &term)
     return term.empty() || upper(term[0]) ? std::string() : term;
 }
 
+/* What MSet::get_termweight gives for term, also when rank.h weighed it instead. */
+static double termweight(const shim_mset *m, const std::string &term)
+{
+    auto it = m->termweights.find(term);
+    return it != m->termweights.end() ? it->second : m->mset.get_termweight(term);
+}
+
 /* Fills the mset's probes: loose terms weighted as MSet::snippet weighs them (the term's
  * weight plus the largest), phrases as the largest times their length. */
 static void make_probes(shim_mset *m)
@@ -783,9 +810,9 @@ static void make_probes(shim_mset *m)
     std::vector<std::vector<std::string>> phrases;
     std::vector<std::string> wildcards;
     double max_tw = 0, min_tw = 0;
-    gather(m->enquire.get_query(), terms, phrases, wildcards);
+    gather(m->query, terms, phrases, wildcards);
     for (size_t i = 0; i < terms.size(); i++) {
-        double w = m->mset.get_termweight(terms[i]);
+        double w = termweight(m, terms[i]);
         max_tw = i ? std::max(max_tw, w) : w;
         min_tw = i ? std::min(min_tw, w) : w;
     }
@@ -798,7 +825,7 @@ static void make_probes(shim_mset *m)
         if (word_of(t).empty() || m->loose.count(t))
             continue;
         m->loose[t] = m->weights.size();
-        m->weights.push_back(m->mset.get_termweight(t) + max_tw);
+        m->weights.push_back(termweight(m, t) + max_tw);
         sought(word_of(t));
     }
     for (const auto &p : phrases) {
