@@ -320,22 +320,39 @@ class SynonymSource : public Xapian::PostingSource {
     }
 };
 
+/* A source of no documents (for the branch that keeps the replaced terms known). */
+class NoDocuments : public Xapian::PostingSource {
+    bool started = false;
+
+  public:
+    NoDocuments *clone() const override { return new NoDocuments; }
+    std::string name() const override { return "trawl::NoDocuments"; }
+    void init(const Xapian::Database &) override { started = false; }
+    Xapian::doccount get_termfreq_min() const override { return 0; }
+    Xapian::doccount get_termfreq_est() const override { return 0; }
+    Xapian::doccount get_termfreq_max() const override { return 0; }
+    void next(double) override { started = true; }
+    void skip_to(Xapian::docid, double) override { started = true; }
+    bool at_end() const override { return started; }
+    Xapian::docid get_docid() const override { return 0; }
+};
+
 struct Rewriter {
     const Xapian::Database &db;
     double c;
     const DocLengths &lens;
-    std::unordered_map<std::string, double> &termweights;
+    std::vector<Xapian::Query> replaced; // each term replaced, once per occurrence
 
     Xapian::Query source(const std::string &term)
     {
         IneB2Terms k(db, term, c);
-        termweights[term] += k.upper;
+        replaced.emplace_back(term);
         return Xapian::Query((new IneB2Source(term, k, &lens.lengths()))->release());
     }
 
     /* A partial word's wildcard (the only kind trawl's parser makes: FLAG_WILDCARD is off),
-     * expanded and weighed as Xapian would; any other is left to Xapian. Its terms get no
-     * termweights entry: Xapian reports none for a synonym's terms either. */
+     * expanded and weighed as Xapian would; any other is left to Xapian. Its terms are not
+     * kept known: Xapian keeps no weight for a synonym's terms either. */
     Xapian::Query wildcard(const Xapian::Query &q)
     {
         static const std::string head = "Query(WILDCARD SYNONYM ";
@@ -416,11 +433,16 @@ struct Rewriter {
 } // namespace
 
 Xapian::Query rewrite_ineb2(const Xapian::Query &q, const Xapian::Database &db, double c,
-                            const DocLengths &lens,
-                            std::unordered_map<std::string, double> &termweights)
+                            const DocLengths &lens)
 {
-    Rewriter r{db, c, lens, termweights};
-    return r.walk(q);
+    Rewriter r{db, c, lens, {}};
+    Xapian::Query fast = r.walk(q);
+    if (r.replaced.empty())
+        return fast;
+    r.replaced.emplace_back((new NoDocuments)->release());
+    return Xapian::Query(Xapian::Query::OP_OR, fast,
+                         Xapian::Query(Xapian::Query::OP_AND, r.replaced.begin(),
+                                       r.replaced.end()));
 }
 
 } // namespace trawl_rank

@@ -25,7 +25,6 @@
 #include <xapian.h>
 
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace trawl_rank {
@@ -48,12 +47,13 @@ class DocLengths {
 };
 
 /* q with its plainly weighted terms replaced by IneB2 sources (parameter c) over db (whose
- * statistics they take now) reading lens, refreshed for db, which must outlive every search run with the result. termweights gets, for each term
- * replaced, the sum of its sources' upper bounds (what MSet::get_termweight reports for a
- * term Xapian weighs itself). */
+ * statistics they take now) reading lens (refreshed for db; it must outlive every search
+ * run with the result), and a branch that matches nothing but holds the replaced terms as
+ * Xapian's own weighted terms: Xapian opens them (a seek each) and so keeps its statistics
+ * for them, which MSet::get_termweight and MSet::snippet read; its AND with a source of no
+ * documents never yields a match or a posting. */
 Xapian::Query rewrite_ineb2(const Xapian::Query &q, const Xapian::Database &db, double c,
-                            const DocLengths &lens,
-                            std::unordered_map<std::string, double> &termweights);
+                            const DocLengths &lens);
 
 } // namespace trawl_rank
 

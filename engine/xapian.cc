@@ -112,7 +112,6 @@ struct shim_doc {
 struct shim_mset {
     Xapian::Enquire enquire;
     Xapian::Query query; // as parsed: the enquire's may have sources in place of terms
-    std::unordered_map<std::string, double> termweights; // of the terms replaced (rank.h)
     Xapian::MSet mset;
     Xapian::Stem stem;
     std::vector<std::string> data;
@@ -350,11 +349,10 @@ void run_search(shim_db *s, const shim_query *q, shim_mset *m)
         qp.set_stopper(s->stopper.get()); // a query of stop words only keeps them (Xapian does)
     m->query = qp.parse_query(q->query, q->parse_flags);
     m->enquire = Xapian::Enquire(s->db());
-    m->termweights.clear();
     if (fast_ineb2(s, q)) {
         s->doclens.refresh(s->db());
-        m->enquire.set_query(trawl_rank::rewrite_ineb2(m->query, s->db(), q->weight->c,
-                                                       s->doclens, m->termweights));
+        m->enquire.set_query(
+            trawl_rank::rewrite_ineb2(m->query, s->db(), q->weight->c, s->doclens));
     } else {
         m->enquire.set_query(m->query);
     }
@@ -795,13 +793,6 @@ static std::string word_of(const std::string &term)
     return term.empty() || upper(term[0]) ? std::string() : term;
 }
 
-/* What MSet::get_termweight gives for term, also when rank.h weighed it instead. */
-static double termweight(const shim_mset *m, const std::string &term)
-{
-    auto it = m->termweights.find(term);
-    return it != m->termweights.end() ? it->second : m->mset.get_termweight(term);
-}
-
 /* Fills the mset's probes: loose terms weighted as MSet::snippet weighs them (the term's
  * weight plus the largest), phrases as the largest times their length. */
 static void make_probes(shim_mset *m)
@@ -812,7 +803,7 @@ static void make_probes(shim_mset *m)
     double max_tw = 0, min_tw = 0;
     gather(m->query, terms, phrases, wildcards);
     for (size_t i = 0; i < terms.size(); i++) {
-        double w = termweight(m, terms[i]);
+        double w = m->mset.get_termweight(terms[i]);
         max_tw = i ? std::max(max_tw, w) : w;
         min_tw = i ? std::min(min_tw, w) : w;
     }
@@ -825,7 +816,7 @@ static void make_probes(shim_mset *m)
         if (word_of(t).empty() || m->loose.count(t))
             continue;
         m->loose[t] = m->weights.size();
-        m->weights.push_back(termweight(m, t) + max_tw);
+        m->weights.push_back(m->mset.get_termweight(t) + max_tw);
         sought(word_of(t));
     }
     for (const auto &p : phrases) {

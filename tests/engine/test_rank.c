@@ -2,7 +2,7 @@
  * test_rank.c: the fast path of the default ranking (engine/rank.h) against Xapian's own
  * IneB2Weight. Two read-only handles on one database, the second opened with
  * TRAWL_XAPIAN_WEIGHTS=1, must give every query the same hits, in the same order, with
- * bit-identical scores and the same estimated total: over a generated corpus (thousands
+ * bit-identical scores, the same estimated total and the same snippets: over a generated corpus (thousands
  * of documents, so postings span many chunks) with queries of every kind the parser makes
  * (terms, partial last words, phrases, AND/OR/NOT, +/-, title:, filters, dates, stop
  * words, repeated terms), after a writer commits more documents (the length table must
@@ -153,6 +153,12 @@ static size_t compare(trawl_db *fast, trawl_db *slow, const trawl_query *q)
         if (strcmp(x->id, y->id) != 0 || x->score != y->score)
             fail_msg("'%s' hit %zu: %s %.17g vs %s %.17g", q->query, i + 1, x->id, x->score,
                      y->id, y->score);
+        /* snippets read the match's term weights: those must be Xapian's too */
+        if (strcmp(x->snippet, y->snippet) != 0 || x->nhighlights != y->nhighlights ||
+            (x->nhighlights && memcmp(x->highlights, y->highlights,
+                                      x->nhighlights * sizeof *x->highlights) != 0))
+            fail_msg("'%s' hit %zu (%s): snippet '%s' vs '%s'", q->query, i + 1, x->id,
+                     x->snippet, y->snippet);
     }
     trawl_results_free(a);
     trawl_results_free(b);
@@ -178,7 +184,8 @@ static size_t compare_all(trawl_db *fast, trawl_db *slow, size_t *nqueries)
 
     for (size_t i = 0; i < sizeof fixed_queries / sizeof fixed_queries[0]; i++)
         for (unsigned l = 0; l < 3; l++) {
-            trawl_query tq = {.query = fixed_queries[i], .limit = limits[l]};
+            trawl_query tq = {.query = fixed_queries[i], .limit = limits[l],
+                              .snippet_chars = l == 0 ? 80 : 0};
             hits += compare(fast, slow, &tq);
             (*nqueries)++;
         }
@@ -194,7 +201,8 @@ static size_t compare_all(trawl_db *fast, trawl_db *slow, size_t *nqueries)
             q[strlen(q) - 1 - next_rand() % 2] = '\0';
         if (i % 3 == 1)
             strcat(q, " ");
-        trawl_query tq = {.query = q, .limit = 10, .offset = i % 7 == 0 ? 5 : 0};
+        trawl_query tq = {.query = q, .limit = 10, .offset = i % 7 == 0 ? 5 : 0,
+                          .snippet_chars = i % 2 ? 60 : 0};
         hits += compare(fast, slow, &tq);
         (*nqueries)++;
     }
@@ -285,7 +293,7 @@ static void test_reuters(void **state)
         line[strcspn(line, "\n")] = '\0';
         if (!line[0] || line[0] == '#')
             continue;
-        trawl_query q = {.query = line, .limit = 10};
+        trawl_query q = {.query = line, .limit = 10, .snippet_chars = nq % 4 ? 0 : 200};
         hits += compare(fast, slow, &q);
         strcat(line, " ");
         hits += compare(fast, slow, &q);
