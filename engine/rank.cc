@@ -440,7 +440,9 @@ Xapian::Query rewrite_ineb2(const Xapian::Query &q, const Xapian::Database &db, 
     if (r.replaced.empty())
         return fast;
     r.replaced.emplace_back((new NoDocuments)->release());
-    return Xapian::Query(Xapian::Query::OP_OR, fast,
+    // AND_MAYBE, not OR: an OR would be merged into fast's top OR and change the shape of
+    // the tree Xapian builds over it, so the order in which weights are summed.
+    return Xapian::Query(Xapian::Query::OP_AND_MAYBE, fast,
                          Xapian::Query(Xapian::Query::OP_AND, r.replaced.begin(),
                                        r.replaced.end()));
 }

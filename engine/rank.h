@@ -48,7 +48,7 @@ class DocLengths {
 
 /* q with its plainly weighted terms replaced by IneB2 sources (parameter c) over db (whose
  * statistics they take now) reading lens (refreshed for db; it must outlive every search
- * run with the result), and a branch that matches nothing but holds the replaced terms as
+ * run with the result), AND_MAYBE a branch that matches nothing but holds the replaced terms as
  * Xapian's own weighted terms: Xapian opens them (a seek each) and so keeps its statistics
  * for them, which MSet::get_termweight and MSet::snippet read; its AND with a source of no
  * documents never yields a match or a posting. */

@@ -43,7 +43,8 @@ static unsigned next_rand(void) /* xorshift64: the same corpus on every run */
 /* A word index with a Zipf-like skew: low indexes are common. */
 static unsigned zipf_word(void)
 {
-    unsigned a = next_rand() % NWORDS, b = next_rand() % NWORDS;
+    unsigned a = next_rand() % NWORDS;
+    unsigned b = next_rand() % NWORDS;
     return (a * (b + 1)) / NWORDS;
 }
 
@@ -81,11 +82,13 @@ static trawl_article *gen_article(unsigned i, const char *salt)
     trawl_article *a = NULL;
     char id[32], date[32], *text = NULL;
     size_t len = 0, cap = 0;
-    unsigned n = 5 + next_rand() % (next_rand() % 7 == 0 ? 600 : 120);
+    unsigned long_one = next_rand() % 7 == 0; /* one call per statement: a fixed order */
+    unsigned n = 5 + next_rand() % (long_one ? 600 : 120), ntitle = 3 + next_rand() % 6;
+    unsigned year = next_rand() % 10, month = 1 + next_rand() % 9, day = next_rand() % 10;
 
     snprintf(id, sizeof id, "gen-%u%s", i, salt);
     assert_int_equal(trawl_article_new(id, &a), TRAWL_OK);
-    for (unsigned k = 0; k < 3 + next_rand() % 6; k++) {
+    for (unsigned k = 0; k < ntitle; k++) {
         append(&text, &len, &cap, k ? " " : "");
         append(&text, &len, &cap, words[zipf_word()]);
     }
@@ -93,13 +96,13 @@ static trawl_article *gen_article(unsigned i, const char *salt)
     len = 0;
     for (unsigned k = 0; k < n; k++) {
         append(&text, &len, &cap, k ? " " : "");
-        append(&text, &len, &cap, next_rand() % 5 ? words[zipf_word()] : stops[next_rand() % 6]);
+        unsigned stop = next_rand() % 5 == 0;
+        append(&text, &len, &cap, stop ? stops[next_rand() % 6] : words[zipf_word()]);
     }
     append(&text, &len, &cap, salt);
     assert_int_equal(trawl_article_set(a, "body", text), TRAWL_OK);
     assert_int_equal(trawl_article_set(a, "topic", topics[next_rand() % 5]), TRAWL_OK);
-    snprintf(date, sizeof date, "198%u-0%u-1%u", next_rand() % 10, 1 + next_rand() % 9,
-             next_rand() % 10);
+    snprintf(date, sizeof date, "198%u-0%u-1%u", year, month, day);
     if (i % 11)
         assert_int_equal(trawl_article_set(a, "date", date), TRAWL_OK);
     free(text);
@@ -194,7 +197,7 @@ static size_t compare_all(trawl_db *fast, trawl_db *slow, size_t *nqueries)
         q[0] = '\0';
         for (unsigned k = 0; k < n; k++) {
             if (k)
-                strcat(q, next_rand() % 6 ? " " : next_rand() % 2 ? " AND " : " OR ");
+                strcat(q, next_rand() % 6 ? " " : next_rand() % 2 ? " AND " : " OR "); /* ?: orders */
             strcat(q, words[zipf_word()]);
         }
         if (i % 3 == 0) /* a partial last word: a prefix of a word */
