@@ -28,7 +28,20 @@ void DocLengths::refresh(const Xapian::Database &db)
         lens[*it] = it.get_doclength();
     rev = r;
     uuid.swap(u);
+    norms_for = 0;
     built = true;
+}
+
+const std::vector<double> &DocLengths::norms(double c_avlen)
+{
+    if (norms_for == c_avlen && norms_.size() == lens.size())
+        return norms_;
+    norms_.assign(lens.size(), 0.0);
+    for (size_t d = 0; d < lens.size(); d++)
+        if (lens[d])
+            norms_[d] = std::log2(1 + c_avlen / lens[d]); // as IneB2Weight::get_sumpart
+    norms_for = c_avlen;
+    return norms_;
 }
 
 namespace {
@@ -65,13 +78,14 @@ struct IneB2Terms {
         upper = max_wdfn_product_B * idf;
     }
 
-    /* IneB2Weight::get_sumpart, operation for operation, so scores are bit-identical. */
-    double weigh(Xapian::termcount wdf, Xapian::termcount len) const
+    /* IneB2Weight::get_sumpart, operation for operation, so scores are bit-identical;
+     * norm is log2(1 + c_avlen / len) for the document (DocLengths::norms). */
+    double weigh(Xapian::termcount wdf, double norm) const
     {
         if (wdf == 0)
             return 0.0;
         double wdfn = wdf;
-        wdfn *= std::log2(1 + c_avlen / len);
+        wdfn *= norm;
         double wdfn_product_B = wdfn * B / (wdfn + 1.0);
         return wdfn_product_B * idf;
     }
@@ -81,18 +95,17 @@ struct IneB2Terms {
 class IneB2Source : public Xapian::PostingSource {
     std::string term;
     IneB2Terms k;
-    const std::vector<Xapian::termcount> *lens;
+    const std::vector<double> *norms; // by docid; 0 for none
     Xapian::PostingIterator it, end;
     bool started = false;
 
   public:
-    IneB2Source(const std::string &t, const IneB2Terms &k_,
-                const std::vector<Xapian::termcount> *l)
-        : term(t), k(k_), lens(l)
+    IneB2Source(const std::string &t, const IneB2Terms &k_, const std::vector<double> *n)
+        : term(t), k(k_), norms(n)
     {
     }
 
-    IneB2Source *clone() const override { return new IneB2Source(term, k, lens); }
+    IneB2Source *clone() const override { return new IneB2Source(term, k, norms); }
     std::string name() const override { return "trawl::IneB2Source"; }
     std::string get_description() const override { return "trawl::IneB2Source(" + term + ")"; }
 
@@ -125,10 +138,10 @@ class IneB2Source : public Xapian::PostingSource {
     double get_weight() const override
     {
         Xapian::docid did = *it;
-        Xapian::termcount len = did < lens->size() ? (*lens)[did] : 0;
-        if (len == 0)
+        double norm = did < norms->size() ? (*norms)[did] : 0.0;
+        if (norm == 0.0)
             return 0.0; // not in the table: cannot happen for the revision it was built for
-        return k.weigh(it.get_wdf(), len);
+        return k.weigh(it.get_wdf(), norm);
     }
 };
 
@@ -208,6 +221,7 @@ class SynonymSource : public Xapian::PostingSource {
     IneB2Terms k;
     Xapian::doccount tf_min, tf_est, tf_max;
     const std::vector<Xapian::termcount> *lens;
+    const std::vector<double> *norms;
     std::vector<Xapian::PostingIterator> its, ends;
     // (docid, index) of every term not at its end and not at the current document
     std::priority_queue<std::pair<Xapian::docid, size_t>,
@@ -244,14 +258,14 @@ class SynonymSource : public Xapian::PostingSource {
   public:
     SynonymSource(const std::vector<std::string> &t, const IneB2Terms &k_, Xapian::doccount mn,
                   Xapian::doccount est, Xapian::doccount mx,
-                  const std::vector<Xapian::termcount> *l)
-        : terms(t), k(k_), tf_min(mn), tf_est(est), tf_max(mx), lens(l)
+                  const std::vector<Xapian::termcount> *l, const std::vector<double> *n)
+        : terms(t), k(k_), tf_min(mn), tf_est(est), tf_max(mx), lens(l), norms(n)
     {
     }
 
     SynonymSource *clone() const override
     {
-        return new SynonymSource(terms, k, tf_min, tf_est, tf_max, lens);
+        return new SynonymSource(terms, k, tf_min, tf_est, tf_max, lens, norms);
     }
     std::string name() const override { return "trawl::SynonymSource"; }
 
@@ -316,7 +330,7 @@ class SynonymSource : public Xapian::PostingSource {
         Xapian::termcount len = did < lens->size() ? (*lens)[did] : 0;
         if (len == 0)
             return 0.0;
-        return k.weigh(std::min(wdf, len), len);
+        return k.weigh(std::min(wdf, len), (*norms)[did]);
     }
 };
 
@@ -341,13 +355,14 @@ struct Rewriter {
     const Xapian::Database &db;
     double c;
     const DocLengths &lens;
+    const std::vector<double> &norms;
     std::vector<Xapian::Query> replaced; // each term replaced, once per occurrence
 
     Xapian::Query source(const std::string &term)
     {
         IneB2Terms k(db, term, c);
         replaced.emplace_back(term);
-        return Xapian::Query((new IneB2Source(term, k, &lens.lengths()))->release());
+        return Xapian::Query((new IneB2Source(term, k, &norms))->release());
     }
 
     /* A partial word's wildcard (the only kind trawl's parser makes: FLAG_WILDCARD is off),
@@ -392,7 +407,7 @@ struct Rewriter {
             return q;
         IneB2Terms k = synonym_terms(db, root->tf, root->cf, c);
         return Xapian::Query((new SynonymSource(terms, k, root->min, root->est, root->max,
-                                                &lens.lengths()))
+                                                &lens.lengths(), &norms))
                                  ->release());
     }
 
@@ -433,9 +448,10 @@ struct Rewriter {
 } // namespace
 
 Xapian::Query rewrite_ineb2(const Xapian::Query &q, const Xapian::Database &db, double c,
-                            const DocLengths &lens)
+                            DocLengths &lens)
 {
-    Rewriter r{db, c, lens, {}};
+    // the same c_avlen as IneB2Terms: the norms are log2(1 + c_avlen / len) exactly
+    Rewriter r{db, c, lens, lens.norms(c * db.get_avlength()), {}};
     Xapian::Query fast = r.walk(q);
     if (r.replaced.empty())
         return fast;

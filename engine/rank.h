@@ -7,7 +7,8 @@
  * chunk from its start: 6-8 us for a random document, ~0.3 us even walking forward. That
  * lookup was ~85% of a search's matcher time (Ztax, 1,391 postings: 318 us with the
  * length, 48 us without). Here the lengths are read once per database revision into an
- * array (one sequential walk, ~1 ms for Reuters' 21,577 documents) and every plain weighted
+ * array (one sequential walk, ~1 ms for Reuters' 21,577 documents), with IneB2's length
+ * normalisation log2(1 + c * avlen / length) per document beside it, and every plain weighted
  * term of a query is replaced by a PostingSource that walks the term's postings and
  * computes IneB2 exactly as Xapian's IneB2Weight does, with the length from the array.
  * Scores, order and totals are unchanged (tests/engine/test_rank.c compares them with
@@ -38,12 +39,18 @@ class DocLengths {
     /* Forgets the table (after a reopen that moved the database). */
     void clear() { built = false; }
     const std::vector<Xapian::termcount> &lengths() const { return lens; }
+    /* log2(1 + c_avlen / length) for every document (0 for a docid without one): IneB2's
+     * length normalisation, computed once per revision and c_avlen instead of once per
+     * posting. Valid until the next refresh or norms call with another c_avlen. */
+    const std::vector<double> &norms(double c_avlen);
 
   private:
     bool built = false;
     Xapian::rev rev = 0;
     std::string uuid;
     std::vector<Xapian::termcount> lens;
+    double norms_for = 0; // the c_avlen norms_ was computed for; 0: none
+    std::vector<double> norms_;
 };
 
 /* q with its plainly weighted terms replaced by IneB2 sources (parameter c) over db (whose
@@ -53,7 +60,7 @@ class DocLengths {
  * for them, which MSet::get_termweight and MSet::snippet read; its AND with a source of no
  * documents never yields a match or a posting. */
 Xapian::Query rewrite_ineb2(const Xapian::Query &q, const Xapian::Database &db, double c,
-                            const DocLengths &lens);
+                            DocLengths &lens);
 
 } // namespace trawl_rank
 
