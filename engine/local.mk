@@ -16,6 +16,7 @@ libtrawlcore_la_SOURCES = \
 	%reldir%/store_dict.c \
 	%reldir%/shim.h \
 	%reldir%/xapian.cc \
+	%reldir%/db_debug.h \
 	%reldir%/db.c
 libtrawlcore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)
