@@ -1049,19 +1049,17 @@ static trawl_status hit_article(trawl_db *db, const shim_mset *m, trawl_results 
     return decode_record(db, rec, len, &(struct who){.m = m, .i = i}, &r->articles[i]);
 }
 
-/* Hit i's body for its snippet, *len bytes: in *mine, the record decoder's buffer, which
- * the caller may change until the decoder's next use, for a version 2 record; else in
- * *body, borrowed from r->articles[i], into which a version 1 record, or one without a
- * body, is parsed. One of *mine and *body is set, or neither for an empty body. */
+/* Hit i's body for its snippet, *len bytes at *body: borrowed from the record decoder's
+ * buffer (valid until its next use) for a version 2 record, else from r->articles[i], into
+ * which a version 1 record, or one without a body, is parsed. */
 static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
-                             char **mine, const char **body, size_t *len)
+                             const char **body, size_t *len)
 {
     size_t reclen, textlen = 0, tail = 0;
     const void *rec;
     char *text = NULL;
     trawl_status st;
 
-    *mine = NULL;
     *body = NULL;
     *len = 0;
     if (!r->articles[i]) {
@@ -1073,8 +1071,8 @@ static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r,
         if (st != TRAWL_OK)
             return st;
         if (tail > 0) {
-            *mine = text + textlen - tail;
-            *len = strnlen(*mine, tail); /* as the JSON string would read */
+            *body = text + textlen - tail;
+            *len = strnlen(*body, tail); /* as the JSON string would read */
             return TRAWL_OK;
         }
         st = parse_record(db, text, textlen, tail, &(struct who){.m = m, .i = i},
@@ -1092,11 +1090,32 @@ void db_snippet_reference(trawl_db *db, int on)
     db->snippet_reference = on != 0;
 }
 
-/* The marked snippet of `bytes` bytes from clean text[0..len): made by snippet_make from
- * the words the shim reads, or, for comparison (db_snippet_reference), by Xapian. *marked
- * is borrowed from db->snip, or (Xapian's) *owned, which the caller frees. */
+/* Xapian's marked snippet of at most `chars` characters of text[0..len), in *owned
+ * (caller frees): MSet::snippet over the whole text cleaned (in a copy). */
+static trawl_status reference_snippet(trawl_db *db, const shim_mset *m, const char *text,
+                                      size_t len, size_t chars, char **owned)
+{
+    char *clean = malloc(len + 1);
+    size_t nchars;
+    trawl_status st;
+
+    *owned = NULL;
+    if (!clean)
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    memcpy(clean, text, len);
+    clean[len] = '\0';
+    len = snippet_clean(clean, len, &nchars);
+    st = shim_mset_snippet(db->x, m, clean, snippet_bytes(chars, len, nchars), snippet_flags(),
+                           SNIPPET_HI_START, SNIPPET_HI_END, SNIPPET_OMIT, owned);
+    free(clean);
+    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot make a snippet");
+}
+
+/* The marked snippet of at most `chars` characters of text[0..len): made by snippet_make
+ * from the words the shim reads, or, for comparison (db_snippet_reference), by Xapian.
+ * *marked is borrowed from db->snip, or (Xapian's) *owned, which the caller frees. */
 static trawl_status marked_snippet(trawl_db *db, const shim_mset *m, const char *text,
-                                   size_t len, size_t bytes, const char **marked, char **owned)
+                                   size_t len, size_t chars, const char **marked, char **owned)
 {
     const double *weights = NULL;
     size_t nweights = 0;
@@ -1104,15 +1123,14 @@ static trawl_status marked_snippet(trawl_db *db, const shim_mset *m, const char 
 
     *marked = *owned = NULL;
     if (db->snippet_reference) {
-        st = shim_mset_snippet(db->x, m, text, bytes, snippet_flags(), SNIPPET_HI_START,
-                               SNIPPET_HI_END, SNIPPET_OMIT, owned);
+        st = reference_snippet(db, m, text, len, chars, owned);
         *marked = *owned;
-        return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot make a snippet");
+        return st;
     }
     st = shim_mset_words(db->x, m, text, len, &db->snip, &weights, &nweights);
     if (st != TRAWL_OK)
         return db_shim_fail(db, st, "cannot make a snippet");
-    st = snippet_make(text, len, &db->snip, weights, nweights, bytes, shim_char_class, marked);
+    st = snippet_make(text, len, &db->snip, weights, nweights, chars, shim_char_class, marked);
     return st == TRAWL_OK ? st : db_fail(db, st, "cannot make a snippet");
 }
 
@@ -1121,29 +1139,22 @@ static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results
                                  unsigned chars)
 {
     const char *body = NULL, *marked;
-    char *text = NULL, *copy = NULL, *owned = NULL;
-    size_t len, nchars;
-    trawl_status st = hit_body(db, m, r, i, &text, &body, &len);
+    char *owned = NULL;
+    size_t len;
+    trawl_status st = hit_body(db, m, r, i, &body, &len);
 
     if (st != TRAWL_OK)
         return st;
-    if (!text || !len) {
-        body = len ? body : r->hits[i].title; /* borrowed: cleaned in a copy */
-        len = len ? len : strlen(body);
-        if (!(text = copy = malloc(len + 1)))
-            return db_fail(db, TRAWL_ENOMEM, "out of memory");
-        memcpy(copy, body, len);
-        copy[len] = '\0';
+    if (!len) {
+        body = r->hits[i].title;
+        len = strlen(body);
     }
-    len = snippet_clean(text, len, &nchars); /* in place */
-    st = marked_snippet(db, m, text, len, snippet_bytes(snippet_budget(chars), len, nchars),
-                        &marked, &owned);
+    st = marked_snippet(db, m, body, len, snippet_budget(chars), &marked, &owned);
     if (st == TRAWL_OK &&
         (st = snippet_unmark(marked, owned != NULL, chars, &r->snippets[i], &r->spans[i],
                              &r->hits[i].nhighlights)) != TRAWL_OK)
         db_fail(db, st, "out of memory");
     free(owned);
-    free(copy);
     if (st != TRAWL_OK)
         return st;
     r->hits[i].snippet = r->snippets[i];

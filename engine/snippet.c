@@ -281,10 +281,19 @@ static void put_bytes(struct marked *m, const char *b, size_t n)
     s->outlen += n;
 }
 
-/* Appends text[b, e). */
+/* Appends text[b, e), its marker bytes as spaces (snippet_unmark collapses white space). */
 static void put_text(struct marked *m, const char *text, size_t b, size_t e)
 {
+    snippet_scratch *s = m->s;
+    size_t from = s->outlen;
+    char *p;
     put_bytes(m, text + b, e - b);
+    if (m->nomem)
+        return;
+    while ((p = memchr(s->out + from, SNIPPET_HI_START[0], s->outlen - from)))
+        *p = ' ';
+    while ((p = memchr(s->out + from, SNIPPET_HI_END[0], s->outlen - from)))
+        *p = ' ';
 }
 
 static int sentence_punct(unsigned ch)
@@ -292,19 +301,22 @@ static int sentence_punct(unsigned ch)
     return ch == '.' || ch == '?' || ch == '!';
 }
 
-/* The window: the span of words, ending with the one at best_end, whose weights (a
- * probe's halving with each repeat in the window) sum highest, the last of equal ones; a
- * window holds the words whose ends lie within `length` bytes after its begin (the end of
- * the word before it). SnipPipe::pump in Xapian's termgenerator_internal.cc, over arrays. */
-static void best_window(snippet_word *w, size_t n, double *cur, size_t length,
-                        size_t *best_begin, size_t *best_end)
+/* The window: the run of words w[*first..*last] whose weights (a probe's weight halving
+ * with each repeat in the window) sum highest, the last of equal ones; a window holds the
+ * words that end within `length` bytes of the clean text after its begin (the end of the
+ * word before it). SnipPipe::pump in Xapian's termgenerator_internal.cc, over an array.
+ * The window may be empty (*first > *last: one word longer than `length`); with no words
+ * at all, *first is 1 and *last 0. */
+static void best_window(snippet_word *w, size_t n, double *cur, size_t length, size_t *first,
+                        size_t *last)
 {
     size_t front = 0, begin = 0;
     double sum = 0, best_sum = 0;
 
-    *best_begin = *best_end = 0;
+    *first = 1;
+    *last = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t r = w[i].probe, h = w[i].highlight, t = w[i].end;
+        size_t r = w[i].probe, h = w[i].highlight, t = w[i].cend;
         if (h > 1) {
             /* A phrase's last word: its weight moves onto the phrase's first word, so it
              * leaves the sum when the phrase starts to leave the window. */
@@ -331,16 +343,59 @@ static void best_window(snippet_word *w, size_t n, double *cur, size_t length,
                 cur[w[front].probe] *= 2;
                 sum -= cur[w[front].probe];
             }
-            begin = w[front].end;
+            begin = w[front].cend;
             if (++front > i)
                 break; /* a word longer than the window */
         }
         if (sum >= best_sum) {
             best_sum = sum;
-            *best_begin = begin;
-            *best_end = t;
+            *first = front;
+            *last = i;
         }
     }
+}
+
+/* Sets each word's cend: where it ends in the text as snippet_clean would leave it.
+ * Returns the length of that clean text. Only the gaps between words are read. */
+static size_t clean_ends(const char *text, size_t len, snippet_word *w, size_t n)
+{
+    size_t removed = 0, at = 0;
+    int space = 1; /* the last byte kept is a space, or none is kept yet */
+
+    for (size_t k = 0; k <= n; k++) {
+        size_t gap_end = k < n ? w[k].begin : len;
+        for (; at < gap_end; at++) {
+            if (!blank_byte((unsigned char)text[at]))
+                space = 0;
+            else if (space)
+                removed++;
+            else
+                space = 1;
+        }
+        if (k < n) {
+            space = 0; /* a word holds no blank byte */
+            w[k].cend = w[k].end - removed;
+            at = w[k].end;
+        }
+    }
+    if (space && len > removed)
+        removed++; /* a space at the end */
+    return len - removed;
+}
+
+/* The UTF-8 continuation bytes of text[0..len), counted eight bytes at a time. */
+static size_t continuation_bytes(const char *text, size_t len)
+{
+    size_t n = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, text + i, 8);
+        v = (v & ~(v << 1) & 0x8080808080808080ULL) >> 7; /* 1 in each such byte */
+        n += (size_t)((v * 0x0101010101010101ULL) >> 56);  /* their sum */
+    }
+    for (; i < len; i++)
+        n += ((unsigned char)text[i] & 0xC0) == 0x80;
+    return n;
 }
 
 /* Where the snippet starts, at or after `begin` (the end of the word before its first
@@ -450,7 +505,7 @@ static void put_words(struct marked *m, const char *text, const snippet_word *w,
 static int words_valid(const snippet_word *w, size_t n, size_t len, size_t nweights)
 {
     for (size_t i = 0; i < n; i++) {
-        if (w[i].end > len || (i > 0 && w[i].end <= w[i - 1].end))
+        if (w[i].begin >= w[i].end || w[i].end > len || (i > 0 && w[i].begin < w[i - 1].end))
             return 0;
         if (w[i].probe != SNIPPET_NO_PROBE ? w[i].probe >= nweights : w[i].highlight != 0)
             return 0;
@@ -461,11 +516,11 @@ static int words_valid(const snippet_word *w, size_t n, size_t len, size_t nweig
 }
 
 trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
-                          const double *weights, size_t nweights, size_t bytes,
+                          const double *weights, size_t nweights, size_t chars,
                           snippet_classify classify, const char **marked)
 {
     snippet_word *w = s->words;
-    size_t n = s->nwords, best_begin, best_end, first = 0, last, at;
+    size_t n = s->nwords, first, last, at, clean, end;
     struct marked m = {.s = s};
     int omit = 0;
 
@@ -476,20 +531,21 @@ trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
         return TRAWL_ENOMEM;
     if (nweights)
         memcpy(s->cur, weights, nweights * sizeof *s->cur);
-    best_window(w, n, s->cur, bytes + 1, &best_begin, &best_end);
-    while (first < n && w[first].end <= best_begin)
-        first++;
-    for (last = first; last < n && w[last].end <= best_end; last++)
-        ;
+    clean = clean_ends(text, len, w, n);
+    best_window(w, n, s->cur,
+                snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1, &first,
+                &last);
+    while (len > 0 && blank_byte((unsigned char)text[len - 1]))
+        len--; /* as if cleaned: blanks at the end are not there */
     s->outlen = 0;
-    at = best_begin;
-    if (first < last) {
-        at = snippet_start(text, best_begin, w[first].end, classify, &omit);
+    end = last < n ? w[last].end : 0;
+    if (first <= last) {
+        at = snippet_start(text, first ? w[first - 1].end : 0, w[first].end, classify, &omit);
         if (omit)
             put_bytes(&m, SNIPPET_OMIT, strlen(SNIPPET_OMIT));
-        put_words(&m, text, w, first, last, at, classify);
+        put_words(&m, text, w, first, last + 1, at, classify);
     }
-    snippet_tail(&m, text, len, best_end, classify);
+    snippet_tail(&m, text, len, end, classify);
     put_bytes(&m, "", 0);
     if (m.nomem)
         return TRAWL_ENOMEM;

@@ -34,9 +34,10 @@ extern "C" {
 /* Where text was cut off. */
 #define SNIPPET_OMIT "..."
 
-/* Cleans text[0..len) in place for snippeting: the marker bytes become spaces, and every
- * run of white space (newlines included) becomes one space, trimmed at both ends, so a
- * snippet is one line. text[len] must be readable (a NUL, say); it is overwritten with NUL
+/* Cleans text[0..len) in place for Xapian's MSet::snippet (db_snippet_reference): the
+ * marker bytes become spaces, and every run of white space (newlines included) becomes one
+ * space, trimmed at both ends, so a snippet is one line (snippet_make reads the text as if
+ * so cleaned, without cleaning it). text[len] must be readable (a NUL, say); it is overwritten with NUL
  * at the new length, which is returned; *nchars is that length in UTF-8 characters. */
 size_t snippet_clean(char *text, size_t len, size_t *nchars);
 
@@ -58,11 +59,12 @@ trawl_status snippet_unmark(const char *marked, int xml, size_t max_chars, char 
 /* One word of a text, as Xapian's tokeniser reads it (words over 64 bytes are not words
  * here, as in MSet::snippet). */
 typedef struct {
-    size_t end;       /* it ends at text[end]; it starts after the previous word */
-    size_t probe;     /* the query term or phrase it matches (an index into the weights),
-                       * or SNIPPET_NO_PROBE */
-    size_t highlight; /* 0 when it matches nothing; 1 for a word; n > 1 when it ends a
-                       * phrase of n words (the phrase is highlighted from its first) */
+    size_t begin, end; /* the word is text[begin, end) */
+    size_t probe;      /* the query term or phrase it matches (an index into the weights),
+                        * or SNIPPET_NO_PROBE */
+    size_t highlight;  /* 0 when it matches nothing; 1 for a word; n > 1 when it ends a
+                        * phrase of n words (the phrase is highlighted from its first) */
+    size_t cend;       /* snippet_make's: where it ends in the text once cleaned */
 } snippet_word;
 
 /* Buffers reused from hit to hit, so that a warm server allocates nothing per snippet but
@@ -89,17 +91,20 @@ enum {
 /* The classes of a Unicode code point (the shim's shim_char_class). */
 typedef unsigned (*snippet_classify)(unsigned ch);
 
-/* The marked snippet of at most about `bytes` bytes of text[0..len) (clean, NUL at len),
- * whose words are s->words[0..s->nwords) with weights[0..nweights) for their probes, as
- * MSet::snippet with SNIPPET_EXHAUSTIVE would make it: highlighted words between
- * SNIPPET_HI_START and SNIPPET_HI_END, SNIPPET_OMIT where the text was cut (but, unlike
- * Xapian's, not escaped as XML: give snippet_unmark xml 0). The words' probes and
+/* The marked snippet of text[0..len) (as stored: not cleaned) of at most about `chars`
+ * characters, whose words are s->words[0..s->nwords) with weights[0..nweights) for their
+ * probes, as MSet::snippet with SNIPPET_EXHAUSTIVE would make it of the text cleaned by
+ * snippet_clean and a budget of snippet_bytes(chars, ...) bytes: highlighted words
+ * between SNIPPET_HI_START and SNIPPET_HI_END, SNIPPET_OMIT where the text was cut (but,
+ * unlike Xapian's, not escaped as XML, and with the text's own white space, which
+ * snippet_unmark collapses: give it xml 0). Only the gaps between words and the window's
+ * text are read, not cleaned: no copy of the text is made. The words' probes and
  * highlights are rewritten on the way (a phrase's weight moves to its first word). On
  * success *marked (NUL-terminated) is borrowed from s, valid until its next use.
  * TRAWL_EINVAL for words out of order or beyond len, or a probe beyond the weights;
  * TRAWL_ENOMEM. */
 trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
-                          const double *weights, size_t nweights, size_t bytes,
+                          const double *weights, size_t nweights, size_t chars,
                           snippet_classify classify, const char **marked);
 
 #ifdef __cplusplus

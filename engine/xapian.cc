@@ -1199,7 +1199,8 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                 else
                     w.clear();
             }
-            push_word(out, snippet_word{t.end, p, p == SNIPPET_NO_PROBE ? 0 : first + 1});
+            push_word(out,
+                      snippet_word{t.begin, t.end, p, p == SNIPPET_NO_PROBE ? 0 : first + 1, 0});
             if (keep) {
                 if (last.size() == keep)
                     last.erase(last.begin());

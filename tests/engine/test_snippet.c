@@ -115,7 +115,7 @@ static unsigned ascii_class(unsigned ch)
     unsigned c = 0;
     if (ch < 0x80 && (isalnum((int)ch) || ch == '_'))
         c |= SNIPPET_CHAR_WORD;
-    if (ch == ' ')
+    if (ch < 0x80 && (isspace((int)ch) || iscntrl((int)ch)))
         c |= SNIPPET_CHAR_SPACE;
     if (ch < 0x80 && strchr("\"#%&'+-/<@\\`~($[{", (int)ch) && ch)
         c |= SNIPPET_CHAR_LEADING;
@@ -162,7 +162,8 @@ static void read_words(const char *text, const char *const *match, size_t nmatch
             s->words = realloc(s->words, s->capwords * sizeof *s->words);
             assert_non_null(s->words);
         }
-        s->words[s->nwords++] = (snippet_word){(size_t)(p - text), probe, highlight};
+        s->words[s->nwords++] =
+            (snippet_word){(size_t)(b - text), (size_t)(p - text), probe, highlight, 0};
     }
 }
 
@@ -177,11 +178,14 @@ static void test_make(void **state)
     static const struct {
         const char *text;
         const char *match[3];
-        size_t bytes;
+        size_t chars;
         const char *want;
     } cases[] = {
         /* a short text: all of it, every match highlighted */
         {"Oil prices rose.", {"oil", "prices"}, 100, "\x01Oil\x02 \x01prices\x02 rose."},
+        /* the text as stored: its white space is left for snippet_unmark to collapse */
+        {"  Oil\n\n prices   rose.\n", {"oil", "prices"}, 100,
+         "\x01Oil\x02\n\n \x01prices\x02   rose."},
         /* the densest region of a long text, cut mid-sentence at both ends */
         {long_text, {"cocoa"}, 60,
          "...\x01" "cocoa\x02 appears: \x01" "cocoa\x02 prices rose as \x01" "cocoa\x02 "
@@ -208,7 +212,7 @@ static void test_make(void **state)
             nmatch++;
         read_words(cases[c].text, cases[c].match, nmatch, &s);
         assert_int_equal(snippet_make(cases[c].text, strlen(cases[c].text), &s, weights, 3,
-                                      cases[c].bytes, ascii_class, &marked),
+                                      cases[c].chars, ascii_class, &marked),
                          TRAWL_OK);
         if (strcmp(marked, cases[c].want) != 0)
             fail_msg("case %zu: got '%s', want '%s'", c, marked, cases[c].want);
@@ -217,7 +221,7 @@ static void test_make(void **state)
     /* Words out of order, beyond the text, or with a probe beyond the weights. */
     const char *marked = NULL, *text = "abc def";
     read_words(text, NULL, 0, &s);
-    s.words[1].end = 2;
+    s.words[1].begin = 2;
     assert_int_equal(snippet_make(text, strlen(text), &s, weights, 3, 10, ascii_class, &marked),
                      TRAWL_EINVAL);
     read_words(text, NULL, 0, &s);
