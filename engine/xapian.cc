@@ -124,7 +124,7 @@ struct shim_mset {
     std::vector<std::string> wildcards;            // wildcard patterns ...
     std::vector<size_t> wildcard_probe;            // ... and their index in weights
     std::vector<std::string> starts;               // the first bytes of every word sought
-    bool first_byte[256] = {};                     // a word's first byte may begin one
+    std::vector<uint64_t> pairs;                   // the first two bytes of those, as bits
     std::vector<std::string> last;                 // shim_mset_words' recent words
     std::vector<double> weights;
     explicit shim_mset(const Xapian::Database &db) : enquire(db) {}
@@ -798,7 +798,7 @@ static bool termweight(const shim_mset *m, const std::string &t, double *w)
 /* How many first bytes of a word the scan compares with the words sought before it looks
  * closer (lower-casing and stemming it). Two, not three: English stems may differ from
  * their words in the third letter ("using" -> "use", "trying" -> "tri"). */
-static const size_t PREFILTER_BYTES = 2;
+static const size_t PREFILTER_BYTES = 2; // may_match_raw looks at two bytes
 
 /* Fills the mset's probes: loose terms weighted as MSet::snippet weighs them (the term's
  * weight plus the largest), phrases as the largest times their length. */
@@ -824,19 +824,21 @@ static void make_probes(shim_mset *m)
         any = true;
     }
     max_tw = max_tw == 0 ? 1.0 : max_tw * 1.015625; // as MSet::snippet does
-    for (unsigned c = 0x80; c < 256; c++)
-        m->first_byte[c] = true; // a non-ASCII letter: looked at closer
-    auto sought = [m](const std::string &w) {
+    m->pairs.assign(65536 / 64, 0);
+    auto start = [m](const std::string &st) {
+        m->starts.push_back(st);
+        unsigned a = static_cast<unsigned char>(st[0]) << 8;
+        for (unsigned b = 0; b < 256; b++) // a one-letter start: any second byte
+            if (st.size() == 1 || b == static_cast<unsigned char>(st[1]))
+                m->pairs[(a | b) / 64] |= uint64_t(1) << ((a | b) % 64);
+    };
+    auto sought = [start](const std::string &w) {
         if (w.empty())
             return;
-        unsigned char c = static_cast<unsigned char>(w[0]);
-        m->starts.push_back(w.substr(0, PREFILTER_BYTES));
-        m->first_byte[c] = true;
-        if (c >= 'a' && c <= 'z')
-            m->first_byte[c & ~0x20] = true;
+        start(w.substr(0, PREFILTER_BYTES));
         // English stems whose words start otherwise: dying, lying, tying.
         if (w == "die" || w == "lie" || w == "tie")
-            m->starts.push_back(std::string(1, w[0]) + "y");
+            start(std::string(1, w[0]) + "y");
     };
     for (const auto &t : terms) {
         if (word_of(t).empty() || m->loose.count(t) || !termweight(m, t, &w))
@@ -1092,19 +1094,11 @@ static void token_term(const char *text, const token &t, std::string &w)
  * word. A non-ASCII byte among them may: the caller looks closer. */
 static bool may_match_raw(const shim_mset *m, const char *w, size_t n)
 {
-    for (const auto &st : m->starts) {
-        size_t k = 0;
-        for (; k < st.size() && k < n; k++) {
-            unsigned char c = static_cast<unsigned char>(w[k]);
-            if (c >= 0x80)
-                return true;
-            if ((c >= 'A' && c <= 'Z' ? c | 0x20 : c) != static_cast<unsigned char>(st[k]))
-                break;
-        }
-        if (k == st.size())
-            return true;
-    }
-    return false;
+    unsigned a = static_cast<unsigned char>(w[0]), b = n > 1 ? static_cast<unsigned char>(w[1]) : 0;
+    if (a >= 0x80 || b >= 0x80)
+        return true;
+    unsigned k = ((ascii_upper(a) ? a | 0x20 : a) << 8) | (ascii_upper(b) ? b | 0x20 : b);
+    return (m->pairs[k / 64] >> (k % 64)) & 1;
 }
 
 /* Whether the lower-cased word w may match: it starts with the first bytes of a sought
@@ -1190,8 +1184,7 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                     continue;
             }
             if (built || !s->prefilter ||
-                (m->first_byte[static_cast<unsigned char>(text[t.begin])] &&
-                 may_match_raw(m, text + t.begin, t.core - t.begin))) {
+                may_match_raw(m, text + t.begin, t.core - t.begin)) {
                 if (!built)
                     token_term(text, t, w);
                 if (!s->prefilter || may_match(m, w))
