@@ -124,6 +124,7 @@ struct shim_mset {
     std::vector<std::string> wildcards;            // wildcard patterns ...
     std::vector<size_t> wildcard_probe;            // ... and their index in weights
     std::vector<std::string> starts;               // the first bytes of every word sought
+    bool first_byte[256] = {};                     // a word's first byte may begin one
     std::vector<uint64_t> pairs;                   // the first two bytes of those, as bits
     std::vector<std::string> last;                 // shim_mset_words' recent words
     std::vector<double> weights;
@@ -825,8 +826,14 @@ static void make_probes(shim_mset *m)
     }
     max_tw = max_tw == 0 ? 1.0 : max_tw * 1.015625; // as MSet::snippet does
     m->pairs.assign(65536 / 64, 0);
+    for (unsigned c = 0x80; c < 256; c++)
+        m->first_byte[c] = true; // a non-ASCII letter: looked at closer
     auto start = [m](const std::string &st) {
+        unsigned char c = static_cast<unsigned char>(st[0]);
         m->starts.push_back(st);
+        m->first_byte[c] = true;
+        if (c >= 'a' && c <= 'z')
+            m->first_byte[c & ~0x20] = true;
         unsigned a = static_cast<unsigned char>(st[0]) << 8;
         for (unsigned b = 0; b < 256; b++) // a one-letter start: any second byte
             if (st.size() == 1 || b == static_cast<unsigned char>(st[1]))
@@ -1184,7 +1191,8 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                     continue;
             }
             if (built || !s->prefilter ||
-                may_match_raw(m, text + t.begin, t.core - t.begin)) {
+                (m->first_byte[static_cast<unsigned char>(text[t.begin])] &&
+                 may_match_raw(m, text + t.begin, t.core - t.begin))) {
                 if (!built)
                     token_term(text, t, w);
                 if (!s->prefilter || may_match(m, w))
