@@ -8,6 +8,7 @@ dist_doc_DATA += %reldir%/protocol.md %reldir%/limits.md
 EXTRA_DIST += \
 	%reldir%/HACKING.md \
 	%reldir%/ranking.md \
+	%reldir%/snippets.md \
 	%reldir%/store.md \
 	examples/README.md \
 	examples/news.jsonl \

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "article.h"
+#include "db_debug.h"
 #include "shim.h"
 #include "snippet.h"
 #include "store.h"
@@ -137,6 +138,8 @@ struct trawl_db {
     uint64_t store_bytes, text_bytes; /* writable: running totals */
     store_encoder *enc; /* writable: made at the first put, primed once */
     store_decoder *dec; /* made at the first read of a record */
+    snippet_scratch snip; /* reused from snippet to snippet */
+    int snippet_reference; /* make snippets with Xapian's MSet::snippet (db_debug.h) */
     int dirty;      /* writable: metadata to write at commit */
 };
 
@@ -380,6 +383,7 @@ void trawl_db_close(trawl_db *db)
     shim_close(db->x);
     store_encoder_free(db->enc);
     store_decoder_free(db->dec);
+    snippet_scratch_free(&db->snip);
     clear_fields(db);
     free(db->fields);
     free(db->language);
@@ -765,6 +769,21 @@ static trawl_status inflate_record(trawl_db *db, const void *rec, size_t len,
     return st == TRAWL_OK ? st : record_corrupt(db, w, NULL);
 }
 
+/* As inflate_record, into the decoder's own buffer (store_decoder_borrow): *text is
+ * borrowed, writable until the decoder's next use. */
+static trawl_status borrow_record(trawl_db *db, const void *rec, size_t len,
+                                  const struct who *w, char **text, size_t *textlen,
+                                  size_t *tail)
+{
+    trawl_status st;
+    if (!db->dec && (st = store_decoder_new(&db->dec)) != TRAWL_OK)
+        return db_fail(db, st, "cannot make a record decoder: %s", trawl_strerror(st));
+    st = store_decoder_borrow(db->dec, rec, len, text, textlen, tail);
+    if (st == TRAWL_ENOMEM)
+        return db_fail(db, st, "out of memory reading a stored article");
+    return st == TRAWL_OK ? st : record_corrupt(db, w, NULL);
+}
+
 /* Parses an inflated record into its JSON object (caller decrefs): the JSON before the
  * tail, whose "body" (a "" placeholder) becomes the tail. */
 static trawl_status parse_record(trawl_db *db, const char *text, size_t textlen, size_t tail,
@@ -1040,34 +1059,34 @@ static trawl_status hit_article(trawl_db *db, const shim_mset *m, trawl_results 
     return decode_record(db, rec, len, &(struct who){.m = m, .i = i}, &r->articles[i]);
 }
 
-/* Hit i's body for its snippet, *len bytes at *body (borrowed from r or from *buf, which
- * the caller frees). A version 2 record gives it without JSON parsing; a version 1 record,
- * or one without a body, is parsed into r->articles[i]. */
+/* Hit i's body for its snippet, *len bytes at *body: borrowed from the record decoder's
+ * buffer (valid until its next use) for a version 2 record, else from r->articles[i], into
+ * which a version 1 record, or one without a body, is parsed. */
 static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
-                             char **buf, const char **body, size_t *len)
+                             const char **body, size_t *len)
 {
     size_t reclen, textlen = 0, tail = 0;
     const void *rec;
+    char *text = NULL;
     trawl_status st;
 
-    *buf = NULL;
+    *body = NULL;
+    *len = 0;
     if (!r->articles[i]) {
         if (!(rec = shim_mset_data(m, i, &reclen)))
             return db_fail(db, TRAWL_EINTERNAL, "the record of hit %zu was not fetched",
                            i + 1);
-        st = inflate_record(db, rec, reclen, &(struct who){.m = m, .i = i}, buf, &textlen,
-                            &tail);
+        st = borrow_record(db, rec, reclen, &(struct who){.m = m, .i = i}, &text, &textlen,
+                           &tail);
         if (st != TRAWL_OK)
             return st;
         if (tail > 0) {
-            *body = *buf + textlen - tail;
+            *body = text + textlen - tail;
             *len = strnlen(*body, tail); /* as the JSON string would read */
             return TRAWL_OK;
         }
-        st = parse_record(db, *buf, textlen, tail, &(struct who){.m = m, .i = i},
+        st = parse_record(db, text, textlen, tail, &(struct who){.m = m, .i = i},
                           &r->articles[i]);
-        free(*buf);
-        *buf = NULL;
         if (st != TRAWL_OK)
             return st;
     }
@@ -1076,83 +1095,78 @@ static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r,
     return TRAWL_OK;
 }
 
-/* The part [*start, *end) of clean text[0..len) that Xapian is given for a snippet of
- * `bytes` bytes: the window snippet_window picks around the hits the shim finds, or the
- * whole of a short text. */
-static trawl_status pick_window(trawl_db *db, const shim_mset *m, const char *text, size_t len,
-                                size_t bytes, size_t *start, size_t *end)
+void db_snippet_reference(trawl_db *db, int on)
 {
-    snippet_hit *hits = NULL;
-    const double *weights = NULL;
-    size_t nhits = 0, nweights = 0;
-    trawl_status st;
-
-    *start = 0;
-    *end = len;
-    if (len <= SNIPPET_WINDOW_FACTOR * bytes)
-        return TRAWL_OK;
-    st = shim_mset_hits(db->x, m, text, len, &hits, &nhits, &weights, &nweights);
-    if (st != TRAWL_OK)
-        return db_shim_fail(db, st, "cannot make a snippet");
-    st = snippet_window(text, len, hits, nhits, weights, nweights, bytes, start, end);
-    free(hits);
-    return st == TRAWL_OK ? st : db_fail(db, st, "cannot pick a snippet window");
+    db->snippet_reference = on != 0;
 }
 
-/* Xapian's marked snippet of `bytes` bytes from clean text[0..len): Xapian is given only
- * the window pick_window picks, with the "..." marks that the cut hides restored by
- * snippet_edges. *marked is the caller's. */
-static trawl_status window_snippet(trawl_db *db, const shim_mset *m, char *text, size_t len,
-                                   size_t bytes, char **marked)
+/* Xapian's marked snippet of at most `chars` characters of text[0..len), in *owned
+ * (caller frees): MSet::snippet over the whole text cleaned (in a copy). */
+static trawl_status reference_snippet(trawl_db *db, const shim_mset *m, const char *text,
+                                      size_t len, size_t chars, char **owned)
 {
-    size_t start = 0, end = len;
-    char *part = NULL, saved;
-    trawl_status st = pick_window(db, m, text, len, bytes, &start, &end);
+    char *clean = malloc(len + 1);
+    size_t nchars;
+    trawl_status st;
 
-    *marked = NULL;
-    if (st != TRAWL_OK)
+    *owned = NULL;
+    if (!clean)
+        return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    memcpy(clean, text, len);
+    clean[len] = '\0';
+    len = snippet_clean(clean, len, &nchars);
+    st = shim_mset_snippet(db->x, m, clean, snippet_bytes(chars, len, nchars), snippet_flags(),
+                           SNIPPET_HI_START, SNIPPET_HI_END, SNIPPET_OMIT, owned);
+    free(clean);
+    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot make a snippet");
+}
+
+/* The marked snippet of at most `chars` characters of text[0..len): made by snippet_make
+ * from the words the shim reads, or, for comparison (db_snippet_reference), by Xapian.
+ * *marked is borrowed from db->snip, or (Xapian's) *owned, which the caller frees. */
+static trawl_status marked_snippet(trawl_db *db, const shim_mset *m, const char *text,
+                                   size_t len, size_t chars, const char **marked, char **owned)
+{
+    const double *weights = NULL;
+    size_t nweights = 0;
+    trawl_status st;
+
+    *marked = *owned = NULL;
+    if (db->snippet_reference) {
+        st = reference_snippet(db, m, text, len, chars, owned);
+        *marked = *owned;
         return st;
-    saved = text[end];
-    text[end] = '\0';
-    st = shim_mset_snippet(db->x, m, text + start, bytes, snippet_flags(), SNIPPET_HI_START,
-                           SNIPPET_HI_END, SNIPPET_OMIT, &part);
-    text[end] = saved;
+    }
+    st = shim_mset_words(db->x, m, text, len, &db->snip, &weights, &nweights);
     if (st != TRAWL_OK)
         return db_shim_fail(db, st, "cannot make a snippet");
-    if (start == 0 && end == len) {
-        *marked = part;
-        return TRAWL_OK;
-    }
-    st = snippet_edges(text, len, start, end, part, marked);
-    free(part);
-    return st == TRAWL_OK ? st : db_fail(db, st, "out of memory");
+    st = snippet_make(text, len, &db->snip, weights, nweights, chars, shim_char_class, marked);
+    return st == TRAWL_OK ? st : db_fail(db, st, "cannot make a snippet");
 }
 
 /* Hit i's snippet of its body (or title when the body is empty). */
 static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
                                  unsigned chars)
 {
-    const char *body = NULL, *text;
-    char *buf = NULL, *clean = NULL, *marked = NULL;
-    size_t bodylen = 0, len, nchars;
-    trawl_status st = hit_body(db, m, r, i, &buf, &body, &bodylen);
+    const char *body = NULL, *marked;
+    char *owned = NULL;
+    size_t len;
+    trawl_status st = hit_body(db, m, r, i, &body, &len);
 
     if (st != TRAWL_OK)
         return st;
-    text = bodylen ? body : r->hits[i].title;
-    st = snippet_prepare(text, bodylen ? bodylen : strlen(text), &clean, &len, &nchars);
-    free(buf);
-    if (st != TRAWL_OK)
-        return db_fail(db, st, "out of memory");
-    st = window_snippet(db, m, clean, len, snippet_bytes(snippet_budget(chars), len, nchars),
-                        &marked);
-    free(clean);
+    if (!len) {
+        body = r->hits[i].title;
+        len = strlen(body);
+    }
+    st = marked_snippet(db, m, body, len, snippet_budget(chars), &marked, &owned);
+    if (st == TRAWL_OK &&
+        (st = snippet_unmark(marked, owned != NULL, chars, &r->snippets[i], &r->spans[i],
+                             &r->hits[i].nhighlights)) != TRAWL_OK)
+        db_fail(db, st, "out of memory");
+    free(owned);
     if (st != TRAWL_OK)
         return st;
-    st = snippet_unmark(marked, chars, &r->snippets[i], &r->spans[i], &r->hits[i].nhighlights);
-    free(marked);
-    if (st != TRAWL_OK)
-        return db_fail(db, st, "out of memory");
     r->hits[i].snippet = r->snippets[i];
     r->hits[i].highlights = r->spans[i];
     return TRAWL_OK;

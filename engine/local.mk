@@ -18,6 +18,7 @@ libtrawlcore_la_SOURCES = \
 	%reldir%/xapian.cc \
 	%reldir%/rank.h \
 	%reldir%/rank.cc \
+	%reldir%/db_debug.h \
 	%reldir%/db.c
 libtrawlcore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)

@@ -143,17 +143,19 @@ const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len);
  * when it has none. */
 trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char *prefix,
                             char **out);
-/* The words of text[0..len) that MSet::snippet would highlight for this mset, for
- * snippet_window, found with a cheaper scan than Xapian's: words are read as Xapian's
- * tokeniser reads them (runs of word characters, joined by an apostrophe or &, lower-cased),
- * but a word whose first three letters begin no query word is skipped unstemmed, and no
- * acronym or CJK rules apply; others match as MSet::snippet matches them
- * (the word itself a query term, or its stem a stemmed "Z" term, or it ends a phrase of the
- * query). *hits (caller frees; NULL when none) and *nhits; *weights (n of them, borrowed
- * from the mset) the relevance of each term and phrase as MSet::snippet weighs it. */
-trawl_status shim_mset_hits(shim_db *s, const shim_mset *m, const char *text, size_t len,
-                            snippet_hit **hits, size_t *nhits, const double **weights,
-                            size_t *nweights);
+/* Reads text[0..len) into words as MSet::snippet's tokeniser reads it (Xapian's rules
+ * for word characters, infixes as in "don't", "AT&T" and "1,000", acronyms as "U.S.",
+ * suffixes as "C++"; no CJK n-grams) into out->words[0..out->nwords) (grown with realloc,
+ * the caller's), marking each with what it matches as MSet::snippet matches it: the word
+ * itself a query term, or its stem (with the memo stemmer) a stemmed "Z" term, or a
+ * wildcard's prefix, or it ends a phrase of the query. A word whose first three letters
+ * begin no word sought is not stemmed: it cannot match. *weights (n of them, borrowed
+ * from the mset) are the relevance of each term and phrase as MSet::snippet weighs them. */
+trawl_status shim_mset_words(shim_db *s, const shim_mset *m, const char *text, size_t len,
+                             snippet_scratch *out, const double **weights, size_t *nweights);
+/* The snippet_classify classes of a code point, from Xapian's Unicode tables and
+ * MSet::snippet's lists of leading and trailing punctuation. Never fails. */
+unsigned shim_char_class(unsigned ch);
 /* Xapian's MSet::snippet of `text` at most `bytes` long, matches between hi_start and
  * hi_end, `omit` where text was cut; `flags` are Xapian::MSet snippet flags. *out is the
  * caller's. */

@@ -1,8 +1,8 @@
 /*
- * snippet.c: cleaning article text before Xapian snippets it, and turning Xapian's marked
- * snippet into plain text with highlight spans, and choosing the window of a long text
- * that Xapian is given. Called by engine/db.c for each hit of a search; see snippet.h for
- * the flow.
+ * snippet.c: cleaning article text for snippets, making the marked snippet from the words
+ * the shim found (as Xapian's MSet::snippet makes it), and turning a marked snippet into
+ * plain text with highlight spans. Called by engine/db.c for each hit of a search; see
+ * snippet.h for the flow and doc/snippets.md for why it is not Xapian's own.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,35 +22,45 @@ static int char_start(unsigned char c)
     return (c & 0xC0) != 0x80;
 }
 
-trawl_status snippet_prepare(const char *text, size_t len, char **out, size_t *outlen,
-                             size_t *nchars)
+/* 1 for the bytes snippet_clean turns into a space: white space and the markers. */
+static int blank_byte(unsigned char c)
 {
-    char *p = malloc(len + 1);
-    size_t n = 0, chars = 0;
-    int pending_space = 0;
+    return c <= ' ' && (is_space(c) || c == SNIPPET_HI_START[0] || c == SNIPPET_HI_END[0]);
+}
 
-    *out = NULL;
-    if (!p)
-        return TRAWL_ENOMEM;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (is_space(c) || c == SNIPPET_HI_START[0] || c == SNIPPET_HI_END[0]) {
-            pending_space = n > 0;
-            continue;
-        }
-        if (pending_space) {
-            p[n++] = ' ';
-            chars++;
-            pending_space = 0;
-        }
-        p[n++] = (char)c;
-        chars += char_start(c);
+size_t snippet_clean(char *text, size_t len, size_t *nchars)
+{
+    size_t n = 0, cont = 0, i = 0;
+    int space = 1; /* the last byte kept is a space (or none is kept yet) */
+
+    /* Nothing moves until the first change: most texts are one line with single spaces
+     * for a while. */
+    while (i < len && ((unsigned char)text[i] > ' ' ||
+                       (text[i] == ' ' && !space && !blank_byte((unsigned char)text[i + 1])))) {
+        space = text[i] == ' ';
+        cont += ((unsigned char)text[i] & 0xC0) == 0x80;
+        i++;
     }
-    p[n] = '\0';
-    *out = p;
-    *outlen = n;
-    *nchars = chars;
-    return TRAWL_OK;
+    n = i;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c > ' ') {
+            text[n++] = (char)c;
+            space = 0;
+            cont += (c & 0xC0) == 0x80;
+        } else if (!blank_byte(c)) {
+            text[n++] = (char)c;
+            space = 0;
+        } else if (!space) {
+            text[n++] = ' '; /* the first of a run; n <= i: never ahead of the reading */
+            space = 1;
+        }
+    }
+    if (space && n > 0)
+        n--; /* a run at the end */
+    text[n] = '\0';
+    *nchars = n - cont;
+    return n;
 }
 
 size_t snippet_bytes(size_t chars, size_t text_bytes, size_t text_chars)
@@ -147,7 +157,7 @@ static void cut_word(struct plain *p)
         p->len = end;
 }
 
-trawl_status snippet_unmark(const char *marked, size_t max_chars, char **plain,
+trawl_status snippet_unmark(const char *marked, int xml, size_t max_chars, char **plain,
                             trawl_span **spans, size_t *nspans)
 {
     size_t len = strlen(marked), n;
@@ -167,7 +177,7 @@ trawl_status snippet_unmark(const char *marked, size_t max_chars, char **plain,
             close_span(&p);
         } else if (is_space((unsigned char)*s)) {
             put_space(&p);
-        } else if (*s == '&' && (c = entity(s, &n))) {
+        } else if (xml && *s == '&' && (c = entity(s, &n))) {
             put(&p, (unsigned char)c);
             s += n - 1;
         } else {
@@ -197,118 +207,349 @@ nomem:
     return TRAWL_ENOMEM;
 }
 
-/* ---- the window ---------------------------------------------------------------------- */
+/* ---- making the snippet ---------------------------------------------------------------- */
 
-/* Where the densest region starts: the first hit of the best run of hits spanning at most
- * `budget` bytes, scored as Xapian's snippet scores its window (a probe's weight counts in
- * full for its first hit in the run, half for the second, and so on; the last of equal
- * runs wins). Xapian's own window then runs about `budget` bytes on from there. cur[]
- * holds each probe's current weight. */
-static size_t densest(const snippet_hit *h, size_t n, const double *weights, double *cur,
-                      size_t nweights, size_t budget)
+void snippet_scratch_free(snippet_scratch *s)
 {
-    double sum = 0, best = -1;
-    size_t first = 0, at = 0;
-    for (size_t p = 0; p < nweights; p++)
-        cur[p] = weights[p];
+    if (!s)
+        return;
+    free(s->words);
+    free(s->cur);
+    free(s->out);
+    *s = (snippet_scratch){0};
+}
+
+/* Grows *buf (of *cap elements of `size` bytes) to hold at least n; -1 when out of memory. */
+static int grow(void **buf, size_t *cap, size_t n, size_t size)
+{
+    size_t c = *cap ? *cap : 64;
+    void *p;
+    if (n <= *cap)
+        return 0;
+    while (c < n)
+        c *= 2;
+    if (!(p = realloc(*buf, c * size)))
+        return -1;
+    *buf = p;
+    *cap = c;
+    return 0;
+}
+
+/* The code point at text[i] (of len bytes), decoded as Xapian's Utf8Iterator decodes it
+ * (a byte that starts no valid sequence stands for itself); returns its length. */
+static size_t decode(const char *text, size_t len, size_t i, unsigned *ch)
+{
+    const unsigned char *p = (const unsigned char *)text + i;
+    size_t left = len - i, n;
+    unsigned c = p[0];
+
+    if (c < 0x80 || c < 0xC2 || c > 0xF4) {
+        *ch = c;
+        return 1;
+    }
+    n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n > left) {
+        *ch = c;
+        return 1;
+    }
+    c &= 0x7F >> n;
+    for (size_t k = 1; k < n; k++) {
+        if ((p[k] & 0xC0) != 0x80) {
+            *ch = p[0];
+            return 1;
+        }
+        c = (c << 6) | (p[k] & 0x3F);
+    }
+    *ch = c;
+    return n;
+}
+
+/* The marked snippet being written into s->out. */
+struct marked {
+    snippet_scratch *s;
+    int nomem;
+};
+
+static void put_bytes(struct marked *m, const char *b, size_t n)
+{
+    snippet_scratch *s = m->s;
+    if (m->nomem || grow((void **)&s->out, &s->capout, s->outlen + n + 1, 1) < 0) {
+        m->nomem = 1;
+        return;
+    }
+    memcpy(s->out + s->outlen, b, n);
+    s->outlen += n;
+}
+
+/* Appends text[b, e), its marker bytes as spaces (snippet_unmark collapses white space). */
+static void put_text(struct marked *m, const char *text, size_t b, size_t e)
+{
+    snippet_scratch *s = m->s;
+    size_t from = s->outlen;
+    char *p;
+    put_bytes(m, text + b, e - b);
+    if (m->nomem)
+        return;
+    while ((p = memchr(s->out + from, SNIPPET_HI_START[0], s->outlen - from)))
+        *p = ' ';
+    while ((p = memchr(s->out + from, SNIPPET_HI_END[0], s->outlen - from)))
+        *p = ' ';
+}
+
+static int sentence_punct(unsigned ch)
+{
+    return ch == '.' || ch == '?' || ch == '!';
+}
+
+/* The window: the run of words w[*first..*last] whose weights (a probe's weight halving
+ * with each repeat in the window) sum highest, the last of equal ones; a window holds the
+ * words that end within `length` bytes of the clean text after its begin (the end of the
+ * word before it). SnipPipe::pump in Xapian's termgenerator_internal.cc, over an array.
+ * The window may be empty (*first > *last: one word longer than `length`); with no words
+ * at all, *first is 1 and *last 0. */
+static void best_window(snippet_word *w, size_t n, double *cur, size_t length, size_t *first,
+                        size_t *last)
+{
+    size_t front = 0, begin = 0;
+    double sum = 0, best_sum = 0;
+
+    *first = 1;
+    *last = 0;
     for (size_t i = 0; i < n; i++) {
-        sum += cur[h[i].probe];
-        cur[h[i].probe] /= 2;
-        while (first < i && h[i].end - h[first].begin > budget) {
-            cur[h[first].probe] *= 2;
-            sum -= cur[h[first].probe];
-            first++;
+        size_t r = w[i].probe, h = w[i].highlight, t = w[i].cend;
+        if (h > 1) {
+            /* A phrase's last word: its weight moves onto the phrase's first word, so it
+             * leaves the sum when the phrase starts to leave the window. */
+            if (i - front >= h - 1) {
+                snippet_word *start = &w[i - (h - 1)];
+                if (start->probe != SNIPPET_NO_PROBE) {
+                    cur[start->probe] *= 2;
+                    sum -= cur[start->probe];
+                }
+                sum += cur[r];
+                start->probe = r;
+                start->highlight = h;
+                cur[r] /= 2;
+            }
+            w[i].probe = r = SNIPPET_NO_PROBE;
+            w[i].highlight = 0;
         }
-        if (sum >= best) {
-            best = sum;
-            at = h[first].begin;
+        if (r != SNIPPET_NO_PROBE) {
+            sum += cur[r];
+            cur[r] /= 2;
+        }
+        while (t - begin > length) {
+            if (w[front].probe != SNIPPET_NO_PROBE) {
+                cur[w[front].probe] *= 2;
+                sum -= cur[w[front].probe];
+            }
+            begin = w[front].cend;
+            if (++front > i)
+                break; /* a word longer than the window */
+        }
+        if (sum >= best_sum) {
+            best_sum = sum;
+            *first = front;
+            *last = i;
         }
     }
-    return at;
 }
 
-trawl_status snippet_window(const char *text, size_t len, const snippet_hit *hits,
-                            size_t nhits, const double *weights, size_t nweights,
-                            size_t budget, size_t *start, size_t *end)
+/* Sets each word's cend: where it ends in the text as snippet_clean would leave it.
+ * Returns the length of that clean text. Only the gaps between words are read. */
+static size_t clean_ends(const char *text, size_t len, snippet_word *w, size_t n)
 {
-    double *cur;
-    size_t b, e, slack = budget / 2;
+    size_t removed = 0, at = 0;
+    int space = 1; /* the last byte kept is a space, or none is kept yet */
 
-    *start = 0;
-    *end = len;
-    if (len <= SNIPPET_WINDOW_FACTOR * budget)
-        return TRAWL_OK;
-    for (size_t i = 0; i < nhits; i++)
-        if (hits[i].probe >= nweights || hits[i].end > len || hits[i].begin > hits[i].end)
-            return TRAWL_EINVAL;
-    if (nhits == 0) {
-        e = budget; /* the text's start, whole words only */
-        while (e > 0 && text[e] != ' ')
-            e--;
-        *end = e ? e : budget;
-        return TRAWL_OK;
+    for (size_t k = 0; k <= n; k++) {
+        size_t gap_end = k < n ? w[k].begin : len;
+        for (; at < gap_end; at++) {
+            if (!blank_byte((unsigned char)text[at]))
+                space = 0;
+            else if (space)
+                removed++;
+            else
+                space = 1;
+        }
+        if (k < n) {
+            space = 0; /* a word holds no blank byte */
+            w[k].cend = w[k].end - removed;
+            at = w[k].end;
+        }
     }
-    if (!(cur = malloc(nweights * sizeof *cur)))
-        return TRAWL_ENOMEM;
-    b = densest(hits, nhits, weights, cur, nweights, budget);
-    free(cur);
-    e = b + budget + slack < len ? b + budget + slack : len;
-    b = b > slack ? b - slack : 0;
-    while (b > 0 && text[b] != ' ')
-        b--; /* start on the space before a word: Xapian sees what precedes it */
-    while (e < len && text[e] != ' ')
-        e++;
-    *start = b;
-    *end = e;
-    return TRAWL_OK;
+    if (space && len > removed)
+        removed++; /* a space at the end */
+    return len - removed;
 }
 
-/* 1 when the marked snippet s, markers and trailing white space aside, ends with c. */
-static int ends_with_char(const char *s, const char *chars)
+/* The UTF-8 continuation bytes of text[0..len), counted eight bytes at a time. */
+static size_t continuation_bytes(const char *text, size_t len)
 {
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == SNIPPET_HI_END[0] || s[n - 1] == SNIPPET_HI_START[0] ||
-                     is_space((unsigned char)s[n - 1])))
-        n--;
-    return n > 0 && strchr(chars, s[n - 1]) != NULL;
+    size_t n = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, text + i, 8);
+        v = (v & ~(v << 1) & 0x8080808080808080ULL) >> 7; /* 1 in each such byte */
+        n += (size_t)((v * 0x0101010101010101ULL) >> 56);  /* their sum */
+    }
+    for (; i < len; i++)
+        n += ((unsigned char)text[i] & 0xC0) == 0x80;
+    return n;
 }
 
-/* 1 when the marked snippet s, its markers aside, starts with the first word of w. */
-static int starts_with_word(const char *s, const char *w, size_t wlen)
+/* Where the snippet starts, at or after `begin` (the end of the word before its first
+ * word, which ends at `first_end`): at its first word, or up to 4 bytes earlier to keep
+ * leading punctuation such as an opening quote. *omit is set when that is not the start
+ * of a sentence. */
+static size_t snippet_start(const char *text, size_t begin, size_t first_end,
+                            snippet_classify classify, int *omit)
 {
-    size_t i = 0;
-    while (i < wlen && is_space((unsigned char)w[i]))
-        i++;
-    for (; i < wlen && !is_space((unsigned char)w[i]); i++, s++) {
-        while (*s == SNIPPET_HI_START[0] || *s == SNIPPET_HI_END[0])
-            s++;
-        if (*s != w[i] && !(*s == '&' && (w[i] == '&' || w[i] == '<' || w[i] == '>')))
+    enum { NO, PUNC, YES } boundary = begin == 0 ? YES : NO;
+    unsigned ch, cls;
+
+    for (size_t i = begin, n; i < first_end; i += n) {
+        n = decode(text, first_end, i, &ch);
+        cls = classify(ch);
+        if (boundary == NO && sentence_punct(ch))
+            boundary = PUNC;
+        else if (boundary == PUNC && (cls & SNIPPET_CHAR_SPACE))
+            boundary = YES;
+        else if (boundary == PUNC && !sentence_punct(ch))
+            boundary = NO;
+        if (cls & SNIPPET_CHAR_WORD) {
+            if (i - begin > 4)
+                begin = i;
+            break;
+        }
+        if (!(cls & SNIPPET_CHAR_LEADING))
+            begin = i + n;
+    }
+    *omit = boundary != YES;
+    return begin;
+}
+
+/* After the snippet's last word, ending at `end`: the end of its sentence, or up to 4
+ * characters of trailing punctuation (a closing quote, "%") and SNIPPET_OMIT. */
+static void snippet_tail(struct marked *m, const char *text, size_t len, size_t end,
+                         snippet_classify classify)
+{
+    int sentence_end = 0, trailing = 0;
+    size_t i = end, n;
+    unsigned ch, cls;
+
+    if (end == len)
+        return;
+    for (; i < len; i += n) {
+        n = decode(text, len, i, &ch);
+        cls = classify(ch);
+        if (sentence_end && (cls & SNIPPET_CHAR_SPACE))
+            break;
+        sentence_end = sentence_punct(ch);
+        if (cls & SNIPPET_CHAR_WORD)
+            break;
+    }
+    if (sentence_end) {
+        put_text(m, text, end, i);
+        return;
+    }
+    for (i = end; i < len; i += n) {
+        n = decode(text, len, i, &ch);
+        if (!(classify(ch) & SNIPPET_CHAR_TRAILING))
+            break;
+        if (++trailing > 4) {
+            trailing = 0;
+            break;
+        }
+    }
+    if (trailing) {
+        put_text(m, text, end, i);
+        if (i == len)
+            return;
+    }
+    put_bytes(m, SNIPPET_OMIT, strlen(SNIPPET_OMIT));
+}
+
+/* Where the word ending at `end` starts, from `from` on: its first word character. */
+static size_t word_start(const char *text, size_t from, size_t end, snippet_classify classify)
+{
+    unsigned ch;
+    for (size_t i = from, n; i < end; i += n) {
+        n = decode(text, end, i, &ch);
+        if (classify(ch) & SNIPPET_CHAR_WORD)
+            return i;
+    }
+    return end;
+}
+
+/* Writes the words w[first..last) of the window, which starts at `at`. */
+static void put_words(struct marked *m, const char *text, const snippet_word *w, size_t first,
+                      size_t last, size_t at, snippet_classify classify)
+{
+    size_t phrase = 0;
+    for (size_t k = first; k < last; k++) {
+        if (w[k].highlight) {
+            size_t b = word_start(text, at, w[k].end, classify);
+            put_text(m, text, at, b); /* the gap stays outside the highlight */
+            at = b;
+        }
+        if (!phrase && (phrase = w[k].highlight))
+            put_bytes(m, SNIPPET_HI_START, 1);
+        put_text(m, text, at, w[k].end);
+        at = w[k].end;
+        if (phrase && --phrase == 0)
+            put_bytes(m, SNIPPET_HI_END, 1);
+    }
+}
+
+static int words_valid(const snippet_word *w, size_t n, size_t len, size_t nweights)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].begin >= w[i].end || w[i].end > len || (i > 0 && w[i].begin < w[i - 1].end))
             return 0;
-        if (*s == '&')
-            return 1; /* an escaped character: near enough */
+        if (w[i].probe != SNIPPET_NO_PROBE ? w[i].probe >= nweights : w[i].highlight != 0)
+            return 0;
+        if (w[i].highlight > 1 && w[i].highlight - 1 > i)
+            return 0;
     }
     return 1;
 }
 
-trawl_status snippet_edges(const char *text, size_t len, size_t start, size_t end,
-                           const char *marked, char **out)
+trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
+                          const double *weights, size_t nweights, size_t chars,
+                          snippet_classify classify, const char **marked)
 {
-    size_t omit = strlen(SNIPPET_OMIT), n = strlen(marked);
-    int front = 0, back = 0;
+    snippet_word *w = s->words;
+    size_t n = s->nwords, first, last, at, clean, end;
+    struct marked m = {.s = s};
+    int omit = 0;
 
-    if (start > 0 && strncmp(marked, SNIPPET_OMIT, omit) != 0 &&
-        starts_with_word(marked, text + start, end - start)) {
-        size_t b = start;
-        while (b > 0 && is_space((unsigned char)text[b - 1]))
-            b--;
-        front = !(b > 0 && strchr(".!?", text[b - 1]));
-    }
-    if (end < len && (n < omit || strcmp(marked + n - omit, SNIPPET_OMIT) != 0) &&
-        !ends_with_char(marked, ".!?"))
-        back = 1;
-    if (!(*out = malloc(n + 2 * omit + 1)))
+    *marked = NULL;
+    if (!words_valid(w, n, len, nweights))
+        return TRAWL_EINVAL;
+    if (grow((void **)&s->cur, &s->capcur, nweights, sizeof *s->cur) < 0)
         return TRAWL_ENOMEM;
-    snprintf(*out, n + 2 * omit + 1, "%s%s%s", front ? SNIPPET_OMIT : "", marked,
-             back ? SNIPPET_OMIT : "");
+    if (nweights)
+        memcpy(s->cur, weights, nweights * sizeof *s->cur);
+    clean = clean_ends(text, len, w, n);
+    best_window(w, n, s->cur,
+                snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1, &first,
+                &last);
+    while (len > 0 && blank_byte((unsigned char)text[len - 1]))
+        len--; /* as if cleaned: blanks at the end are not there */
+    s->outlen = 0;
+    end = last < n ? w[last].end : 0;
+    if (first <= last) {
+        at = snippet_start(text, first ? w[first - 1].end : 0, w[first].end, classify, &omit);
+        if (omit)
+            put_bytes(&m, SNIPPET_OMIT, strlen(SNIPPET_OMIT));
+        put_words(&m, text, w, first, last + 1, at, classify);
+    }
+    snippet_tail(&m, text, len, end, classify);
+    put_bytes(&m, "", 0);
+    if (m.nomem)
+        return TRAWL_ENOMEM;
+    s->out[s->outlen] = '\0';
+    *marked = s->out;
     return TRAWL_OK;
 }

@@ -1,83 +1,114 @@
 /*
- * snippet.h: the C half of trawl's snippets (internal). engine/db.c cleans an article's
- * text with snippet_prepare, has Xapian cut and mark a snippet from it (MSet::snippet,
- * through the shim, with SNIPPET_HI_START/END around matched words), and turns the marked
- * snippet into plain text plus highlight spans with snippet_unmark. Bytes in, bytes out:
- * no Xapian, no I/O.
+ * snippet.h: the C half of trawl's snippets (internal). For each hit of a search,
+ * engine/db.c has the shim read the article's text, as stored, into words as Xapian's
+ * tokeniser reads them, each marked with the query term or phrase it matches
+ * (shim_mset_words), builds the snippet from those words with snippet_make (which reads
+ * the text as if snippet_clean had cleaned it, without copying it), and turns it into
+ * plain text plus highlight spans with snippet_unmark. Bytes in, bytes out:
+ * no Xapian (the character classes come from the shim through a function pointer), no I/O.
  *
- * Xapian's snippet tokenises and stems every word of the text it is given, so a long
- * article costs in proportion to its length. snippet_window picks, with a cheap scan for
- * the query's words, the part of a long text around the densest region of them, and db.c
- * hands Xapian only that part (snippet_edges then restores the "..." marks that the cut
- * hides from Xapian).
+ * snippet_make does what Xapian's MSet::snippet (flag SNIPPET_EXHAUSTIVE) does with the
+ * same words: the same sliding window scored the same way (a term's weight halves with
+ * each repeat inside the window; the last of equal windows wins), the same leading and
+ * trailing punctuation, the same "..." rules, every matched word (and phrase) inside the
+ * window highlighted. It used to be Xapian itself, given a window of the text picked with
+ * a similar scan: Xapian then tokenised and stemmed the window a second time, and with
+ * copying and cleaning the text that cost 230 K instructions a hit on Reuters (callgrind),
+ * 46 us of p50; now 123 K and 27 us, of which the record's inflating is more than half.
+ * doc/snippets.md has the numbers and how closely the two agree (identical on all 8,400
+ * Reuters hits of the public queries). db.c keeps the Xapian path reachable for
+ * comparison (db_snippet_reference in db_debug.h, used by the tests).
  */
 #ifndef TRAWL_SNIPPET_H
 #define TRAWL_SNIPPET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "trawl.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Markers Xapian puts around highlighted words; snippet_prepare removes them from the
- * text beforehand, so they are unambiguous. */
+/* Markers around highlighted words in a marked snippet (snippet_make's and Xapian's);
+ * snippet_clean removes them from the text beforehand, so they are unambiguous. */
 #define SNIPPET_HI_START "\x01"
 #define SNIPPET_HI_END "\x02"
-/* Where Xapian cut text off. */
+/* Where text was cut off. */
 #define SNIPPET_OMIT "..."
 
-/* A copy of `len` bytes of `text` made for snippeting: the marker bytes become spaces,
- * and every run of white space (newlines included) becomes one space, trimmed at both
- * ends, so a snippet is one line. *out (caller frees) holds *outlen bytes plus a NUL;
- * *nchars is its length in UTF-8 characters. TRAWL_ENOMEM. */
-trawl_status snippet_prepare(const char *text, size_t len, char **out, size_t *outlen,
-                             size_t *nchars);
+/* Cleans text[0..len) in place for Xapian's MSet::snippet (db_snippet_reference): the
+ * marker bytes become spaces, and every run of white space (newlines included) becomes one
+ * space, trimmed at both ends, so a snippet is one line (snippet_make reads the text as if
+ * so cleaned, without cleaning it). text[len] must be readable (a NUL, say); it is overwritten with NUL
+ * at the new length, which is returned; *nchars is that length in UTF-8 characters. */
+size_t snippet_clean(char *text, size_t len, size_t *nchars);
 
-/* The snippet budget in bytes for Xapian, which counts bytes, from one in characters:
+/* The snippet budget in bytes, which Xapian's rules count, from one in characters:
  * `chars` scaled by the text's bytes per character (so exact for ASCII). */
 size_t snippet_bytes(size_t chars, size_t text_bytes, size_t text_chars);
 
-/* Turns Xapian's marked snippet into plain text: removes the markers, recording each
- * marked word as a span of UTF-8 byte offsets into the plain text; undoes Xapian's XML
- * escaping (&amp; &lt; &gt;); collapses white space; keeps at most `max_chars` characters
- * (a word cut by the limit is dropped, unless it is the only word; a span cut with it
- * ends there). On success *plain (caller frees) and *spans
- * (caller frees; NULL when *nspans is 0). TRAWL_ENOMEM. */
-trawl_status snippet_unmark(const char *marked, size_t max_chars, char **plain,
+/* Turns a marked snippet into plain text: removes the markers, recording each marked word
+ * as a span of UTF-8 byte offsets into the plain text; with `xml` set (Xapian's snippets),
+ * undoes the XML escaping (&amp; &lt; &gt;); collapses white space; keeps at most
+ * `max_chars` characters (a word cut by the limit is dropped, unless it is the only word;
+ * a span cut with it ends there). On success *plain (caller frees) and *spans (caller
+ * frees; NULL when *nspans is 0). TRAWL_ENOMEM. */
+trawl_status snippet_unmark(const char *marked, int xml, size_t max_chars, char **plain,
                             trawl_span **spans, size_t *nspans);
 
-/* A word (or phrase) of the text that a snippet would highlight: text[begin, end), and
- * which query term (or phrase) it matched, as an index into the weights. */
+#define SNIPPET_NO_PROBE SIZE_MAX
+
+/* One word of a text, as Xapian's tokeniser reads it (words over 64 bytes are not words
+ * here, as in MSet::snippet). */
 typedef struct {
-    size_t begin, end;
-    size_t probe;
-} snippet_hit;
+    size_t begin, end; /* the word is text[begin, end) */
+    size_t probe;      /* the query term or phrase it matches (an index into the weights),
+                        * or SNIPPET_NO_PROBE */
+    size_t highlight;  /* 0 when it matches nothing; 1 for a word; n > 1 when it ends a
+                        * phrase of n words (the phrase is highlighted from its first) */
+    size_t cend;       /* snippet_make's: where it ends in the text once cleaned */
+} snippet_word;
 
-/* Texts up to this many snippet budgets are handed to Xapian whole. */
-#define SNIPPET_WINDOW_FACTOR 2
+/* Buffers reused from hit to hit, so that a warm server allocates nothing per snippet but
+ * its results. Zero-initialise; snippet_scratch_free frees the buffers (not the struct).
+ * The shim fills words[0..nwords); snippet_make uses the rest. */
+typedef struct {
+    snippet_word *words;
+    size_t nwords, capwords;
+    double *cur;
+    size_t capcur;
+    char *out;
+    size_t outlen, capout;
+} snippet_scratch;
 
-/* Picks the part [*start, *end) of the cleaned text[0..len) (snippet_prepare's output) to
- * hand to Xapian for a snippet of `budget` bytes, given the words a snippet would
- * highlight in it (hits, in text order; weights[hit.probe] their relevance). A text of at
- * most SNIPPET_WINDOW_FACTOR budgets is kept whole. Otherwise the budget-long region where
- * the hits weigh most is found as Xapian scores it (a term's weight halves with every
- * repeat in the region; the last of equal regions wins), and the window is that region
- * with half a budget more on either side, cut at spaces. With no hits, the window is the
- * first budget of the text, cut at a space. TRAWL_ENOMEM. */
-trawl_status snippet_window(const char *text, size_t len, const snippet_hit *hits,
-                            size_t nhits, const double *weights, size_t nweights,
-                            size_t budget, size_t *start, size_t *end);
+void snippet_scratch_free(snippet_scratch *s);
 
-/* Xapian's snippet of a window [start, end) of text[0..len) cannot know that the text
- * went on beyond the window. Given its marked snippet, *out (caller frees) is the snippet
- * with SNIPPET_OMIT added at the front when the window starts inside the text, mid-sentence,
- * and Xapian's snippet starts at the window's first word; and at the end when the window
- * ends inside the text and Xapian's snippet ends without a mark or a sentence's end.
+/* Character classes, for the characters around the words. */
+enum {
+    SNIPPET_CHAR_WORD = 1,     /* a word character (Xapian::Unicode::is_wordchar) */
+    SNIPPET_CHAR_SPACE = 2,    /* white space (Xapian::Unicode::is_whitespace) */
+    SNIPPET_CHAR_LEADING = 4,  /* punctuation kept before a snippet's first word */
+    SNIPPET_CHAR_TRAILING = 8  /* punctuation kept after its last word */
+};
+/* The classes of a Unicode code point (the shim's shim_char_class). */
+typedef unsigned (*snippet_classify)(unsigned ch);
+
+/* The marked snippet of text[0..len) (as stored: not cleaned) of at most about `chars`
+ * characters, whose words are s->words[0..s->nwords) with weights[0..nweights) for their
+ * probes, as MSet::snippet with SNIPPET_EXHAUSTIVE would make it of the text cleaned by
+ * snippet_clean and a budget of snippet_bytes(chars, ...) bytes: highlighted words
+ * between SNIPPET_HI_START and SNIPPET_HI_END, SNIPPET_OMIT where the text was cut (but,
+ * unlike Xapian's, not escaped as XML, and with the text's own white space, which
+ * snippet_unmark collapses: give it xml 0). Only the gaps between words and the window's
+ * text are read, not cleaned: no copy of the text is made. The words' probes and
+ * highlights are rewritten on the way (a phrase's weight moves to its first word). On
+ * success *marked (NUL-terminated) is borrowed from s, valid until its next use.
+ * TRAWL_EINVAL for words out of order or beyond len, or a probe beyond the weights;
  * TRAWL_ENOMEM. */
-trawl_status snippet_edges(const char *text, size_t len, size_t start, size_t end,
-                           const char *marked, char **out);
+trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
+                          const double *weights, size_t nweights, size_t chars,
+                          snippet_classify classify, const char **marked);
 
 #ifdef __cplusplus
 }

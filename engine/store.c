@@ -64,6 +64,10 @@
 #define STORE_MEMLEVEL 8
 #define STORE_WINDOW_BITS (-15) /* raw deflate, 32 KiB window */
 #define DEFLATE_MAX_RATIO 1032  /* 258 bytes per 2 bits: no stream inflates further */
+/* Spare room after a record's text in the inflate buffer: zlib's fast decoding loop
+ * (inflate_fast) runs only while 258 bytes of output room remain, so without it the last
+ * 258 bytes of every text went through the slow loop. */
+#define INFLATE_SLACK 259
 
 /* A parsed record header. */
 struct header {
@@ -327,7 +331,7 @@ static trawl_status inflate_exact(z_stream *zs, const unsigned char *stream, siz
     zs->next_in = stream;
     zs->avail_in = (uInt)slen;
     zs->next_out = (Bytef *)buf;
-    zs->avail_out = (uInt)(textlen + 1); /* one spare byte to notice overlong output */
+    zs->avail_out = (uInt)(textlen + INFLATE_SLACK); /* room to notice overlong output */
     int rc, padding_ok = 1;
     for (;;) {
         /* Z_BLOCK stops after each block; after the last one, data_type holds the number
@@ -350,11 +354,16 @@ static trawl_status inflate_exact(z_stream *zs, const unsigned char *stream, siz
 
 /* A decoder keeps one raw inflate stream (with its 32 KiB window) from record to record:
  * inflateReset instead of inflateInit2 and inflateEnd, so decoding a record allocates
- * only its output. The dictionary is still copied into the window for every record
- * (inflateSetDictionary), which costs a 32 KiB memcpy. */
+ * only its output (and store_decoder_borrow, nothing once its buffer is large enough).
+ * The dictionary is still copied into the window for every record (inflateSetDictionary,
+ * a 32 KiB memcpy, about 1 us): inflateReset empties the window, and inflateResetKeep,
+ * which keeps it, keeps the last record's text in it too, which the next record's
+ * distances must not see; zlib has no way to restore a window but to copy it again. */
 struct store_decoder {
     z_stream zs;
     int ready; /* zs is initialised */
+    char *buf; /* store_decoder_borrow's output */
+    size_t cap;
 };
 
 trawl_status store_decoder_new(store_decoder **out)
@@ -381,11 +390,30 @@ void store_decoder_free(store_decoder *dec)
         return;
     if (dec->ready)
         inflateEnd(&dec->zs);
+    free(dec->buf);
     free(dec);
 }
 
-trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, size_t len,
-                                  char **text, size_t *textlen, size_t *tail)
+/* Decodes rec into buf (room for textlen + INFLATE_SLACK bytes), the header h parsed. */
+static trawl_status decode_into(store_decoder *dec, const unsigned char *rec, size_t len,
+                                const struct header *h, char *buf)
+{
+    const store_dict *dict = h->dict == STORE_DICT_NONE ? NULL : store_dict_find(h->dict);
+    if (inflateReset(&dec->zs) != Z_OK ||
+        (dict && inflateSetDictionary(&dec->zs, dict->data, (uInt)dict->len) != Z_OK))
+        return TRAWL_EINTERNAL;
+    trawl_status st = inflate_exact(&dec->zs, rec + h->size, len - h->size, buf, h->textlen);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), rec + h->tailpos, (uInt)h->tailn);
+    if (st == TRAWL_OK && crc32(crc, (const Bytef *)buf, (uInt)h->textlen) != h->crc)
+        st = TRAWL_ECORRUPT;
+    if (st == TRAWL_OK)
+        buf[h->textlen] = '\0';
+    return st;
+}
+
+/* Sets the OUT parameters of a decode to nothing; TRAWL_EINVAL when they are missing. */
+static trawl_status decode_args(const store_decoder *dec, char **text, size_t *textlen,
+                                size_t *tail)
 {
     if (text)
         *text = NULL;
@@ -393,28 +421,51 @@ trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, 
         *textlen = 0;
     if (tail)
         *tail = 0;
-    if (dec == NULL || text == NULL || textlen == NULL)
-        return TRAWL_EINVAL;
+    return dec == NULL || text == NULL || textlen == NULL ? TRAWL_EINVAL : TRAWL_OK;
+}
+
+trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, size_t len,
+                                  char **text, size_t *textlen, size_t *tail)
+{
     struct header h;
+    trawl_status st = decode_args(dec, text, textlen, tail);
+    if (st != TRAWL_OK)
+        return st;
     if (parse_header(rec, len, &h) != 0)
         return TRAWL_ECORRUPT;
-    const store_dict *dict = h.dict == STORE_DICT_NONE ? NULL : store_dict_find(h.dict);
-    if (inflateReset(&dec->zs) != Z_OK ||
-        (dict && inflateSetDictionary(&dec->zs, dict->data, (uInt)dict->len) != Z_OK))
-        return TRAWL_EINTERNAL;
-    char *buf = malloc(h.textlen + 1);
+    char *buf = malloc(h.textlen + INFLATE_SLACK);
     if (buf == NULL)
         return TRAWL_ENOMEM;
-    trawl_status st = inflate_exact(&dec->zs, rec + h.size, len - h.size, buf, h.textlen);
-    uLong crc = crc32(crc32(0L, Z_NULL, 0), rec + h.tailpos, (uInt)h.tailn);
-    if (st == TRAWL_OK && crc32(crc, (const Bytef *)buf, (uInt)h.textlen) != h.crc)
-        st = TRAWL_ECORRUPT;
-    if (st != TRAWL_OK) {
+    if ((st = decode_into(dec, rec, len, &h, buf)) != TRAWL_OK) {
         free(buf);
         return st;
     }
-    buf[h.textlen] = '\0';
     *text = buf;
+    *textlen = h.textlen;
+    if (tail)
+        *tail = h.taillen;
+    return TRAWL_OK;
+}
+
+trawl_status store_decoder_borrow(store_decoder *dec, const unsigned char *rec, size_t len,
+                                  char **text, size_t *textlen, size_t *tail)
+{
+    struct header h;
+    trawl_status st = decode_args(dec, text, textlen, tail);
+    if (st != TRAWL_OK)
+        return st;
+    if (parse_header(rec, len, &h) != 0)
+        return TRAWL_ECORRUPT;
+    if (dec->cap < h.textlen + INFLATE_SLACK) {
+        char *buf = realloc(dec->buf, h.textlen + INFLATE_SLACK);
+        if (buf == NULL)
+            return TRAWL_ENOMEM;
+        dec->buf = buf;
+        dec->cap = h.textlen + INFLATE_SLACK;
+    }
+    if ((st = decode_into(dec, rec, len, &h, dec->buf)) != TRAWL_OK)
+        return st;
+    *text = dec->buf;
     *textlen = h.textlen;
     if (tail)
         *tail = h.taillen;

@@ -59,6 +59,13 @@ void store_decoder_free(store_decoder *dec);
 trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, size_t len,
                                   char **text, size_t *textlen, size_t *tail);
 
+/* As store_decoder_decode, but *text is the decoder's own buffer, which the caller may
+ * write to (textlen + 1 bytes, NUL-terminated) until the decoder's next use or free: no
+ * allocation per record once the buffer has grown to the longest text. On failure *text
+ * is NULL. */
+trawl_status store_decoder_borrow(store_decoder *dec, const unsigned char *rec, size_t len,
+                                  char **text, size_t *textlen, size_t *tail);
+
 /* Decodes a record. On success *text (caller frees) holds *textlen bytes followed by a NUL
  * (not counted). A truncated, corrupt or unknown-version record gives TRAWL_ECORRUPT and
  * never reads outside `rec`. */

@@ -90,6 +90,7 @@ struct shim_db {
     Xapian::WritableDatabase wdb; // writable handles
     Xapian::Stem stem;
     Xapian::Stem snippet_stem; // stem with a memo, for snippets
+    bool prefilter = true;     // the scan may skip words by their first bytes (English)
     Xapian::TermGenerator tg;
     std::string err;
     bool terms_cached = false;
@@ -118,7 +119,7 @@ struct shim_mset {
     std::vector<bool> have_data; // data[i] was fetched
     std::vector<std::string> values; // each hit's summary value
     std::vector<double> scores;
-    // What MSet::snippet looks for, gathered from the query at the first shim_mset_hits.
+    // What MSet::snippet looks for, gathered from the query at the first shim_mset_words.
     bool probes_ready = false;
     std::unordered_map<std::string, size_t> loose; // a term -> its index in weights
     std::vector<std::vector<std::string>> phrases; // tight phrases of terms ...
@@ -126,6 +127,9 @@ struct shim_mset {
     std::vector<std::string> wildcards;            // wildcard patterns ...
     std::vector<size_t> wildcard_probe;            // ... and their index in weights
     std::vector<std::string> starts;               // the first bytes of every word sought
+    bool first_byte[256] = {};                     // a word's first byte may begin one
+    std::vector<uint64_t> pairs;                   // the first two bytes of those, as bits
+    std::vector<std::string> last;                 // shim_mset_words' recent words
     std::vector<double> weights;
     explicit shim_mset(const Xapian::Database &db) : enquire(db) {}
 };
@@ -428,6 +432,10 @@ trawl_status shim_set_stemmer(shim_db *s, const char *language)
         Xapian::Stem memo = stem.is_none() ? stem : Xapian::Stem(new MemoStem(stem));
         s->stem = stem;
         s->snippet_stem = memo;
+        // The scan's prefilter (PREFILTER_BYTES) knows the ways of English stemmers only;
+        // for other languages every word is stemmed.
+        s->prefilter = stem.is_none() || std::strcmp(language, "english") == 0 ||
+                       std::strcmp(language, "en") == 0 || std::strcmp(language, "porter") == 0;
         s->tg.set_stemmer(s->stem);
         return TRAWL_OK;
     } catch (...) {
@@ -793,30 +801,75 @@ static std::string word_of(const std::string &term)
     return term.empty() || upper(term[0]) ? std::string() : term;
 }
 
+/* The weight of term t in the mset's statistics (MSet::get_termweight); false when it has
+ * none. */
+static bool termweight(const shim_mset *m, const std::string &t, double *w)
+{
+    try {
+        *w = m->mset.get_termweight(t);
+        return true;
+    } catch (const Xapian::InvalidArgumentError &) {
+        *w = 0;
+        return false;
+    }
+}
+
+/* How many first bytes of a word the scan compares with the words sought before it looks
+ * closer (lower-casing and stemming it). Two, not three: English stems may differ from
+ * their words in the third letter ("using" -> "use", "trying" -> "tri"). */
+static const size_t PREFILTER_BYTES = 2; // may_match_raw looks at two bytes
+
 /* Fills the mset's probes: loose terms weighted as MSet::snippet weighs them (the term's
  * weight plus the largest), phrases as the largest times their length. */
 static void make_probes(shim_mset *m)
 {
-    std::vector<std::string> terms;
+    std::vector<std::string> terms, all;
     std::vector<std::vector<std::string>> phrases;
     std::vector<std::string> wildcards;
-    double max_tw = 0, min_tw = 0;
+    double max_tw = 0, min_tw = 0, w;
+    bool any = false;
     gather(m->query, terms, phrases, wildcards);
-    for (size_t i = 0; i < terms.size(); i++) {
-        double w = m->mset.get_termweight(terms[i]);
-        max_tw = i ? std::max(max_tw, w) : w;
-        min_tw = i ? std::min(min_tw, w) : w;
+    // The largest and smallest non-zero weight of the query's terms, loose or in phrases
+    // (Weight::Internal::get_max_termweight; it also sees the terms that wildcards expand
+    // to, which are not known here: see doc/snippets.md).
+    all = terms;
+    for (const auto &p : phrases)
+        all.insert(all.end(), p.begin(), p.end());
+    for (const auto &t : all) {
+        if (!termweight(m, t, &w) || w == 0)
+            continue;
+        max_tw = any ? std::max(max_tw, w) : w;
+        min_tw = any ? std::min(min_tw, w) : w;
+        any = true;
     }
     max_tw = max_tw == 0 ? 1.0 : max_tw * 1.015625; // as MSet::snippet does
-    auto sought = [m](const std::string &w) {
-        if (!w.empty())
-            m->starts.push_back(w.substr(0, 3));
+    m->pairs.assign(65536 / 64, 0);
+    for (unsigned c = 0x80; c < 256; c++)
+        m->first_byte[c] = true; // a non-ASCII letter: looked at closer
+    auto start = [m](const std::string &st) {
+        unsigned char c = static_cast<unsigned char>(st[0]);
+        m->starts.push_back(st);
+        m->first_byte[c] = true;
+        if (c >= 'a' && c <= 'z')
+            m->first_byte[c & ~0x20] = true;
+        unsigned a = static_cast<unsigned char>(st[0]) << 8;
+        for (unsigned b = 0; b < 256; b++) // a one-letter start: any second byte
+            if (st.size() == 1 || b == static_cast<unsigned char>(st[1]))
+                m->pairs[(a | b) / 64] |= uint64_t(1) << ((a | b) % 64);
+    };
+    auto sought = [start](const std::string &w) {
+        if (w.empty())
+            return;
+        start(w.substr(0, PREFILTER_BYTES));
+        // English stems whose words start otherwise: dying, lying, tying.
+        if (w == "die" || w == "lie" || w == "tie")
+            start(std::string(1, w[0]) + "y");
     };
     for (const auto &t : terms) {
-        if (word_of(t).empty() || m->loose.count(t))
-            continue;
+        if (word_of(t).empty() || m->loose.count(t) || !termweight(m, t, &w))
+            continue; /* MSet::snippet matches no term it has no weight for */
         m->loose[t] = m->weights.size();
-        m->weights.push_back(m->mset.get_termweight(t) + max_tw);
+        m->weights.push_back(w + max_tw);
         sought(word_of(t));
     }
     for (const auto &p : phrases) {
@@ -852,65 +905,211 @@ static size_t char_at(const char *text, size_t len, size_t i, unsigned *ch)
     return len - i - it.left();
 }
 
-/* Whether the scan counts ch as part of a word (as Xapian's tokeniser does). */
-static bool word_char(unsigned ch)
+/* Byte classes for the tokeniser's fast path: ASCII word characters (Xapian's
+ * is_wordchar: letters, digits and '_'), ASCII characters that may join two words (an
+ * infix, or one between digits), and the first bytes of other characters. */
+enum { BYTE_WORD = 1, BYTE_DIGIT = 2, BYTE_JOINER = 4, BYTE_HIGH = 8 };
+
+struct byte_classes {
+    unsigned char c[256];
+    constexpr byte_classes() : c()
+    {
+        for (unsigned b = 0; b < 256; b++) {
+            bool digit = b >= '0' && b <= '9';
+            bool letter = (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+            c[b] = static_cast<unsigned char>(
+                (digit || letter || b == '_' ? BYTE_WORD : 0) | (digit ? BYTE_DIGIT : 0) |
+                (b == '\'' || b == '&' || b == ',' || b == '.' || b == ';' ? BYTE_JOINER : 0) |
+                (b >= 0x80 ? BYTE_HIGH : 0));
+        }
+    }
+};
+static constexpr byte_classes byte_class;
+
+static bool ascii_word(unsigned char c)
 {
-    if (ch < 0x80)
-        return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+    return byte_class.c[c] & BYTE_WORD;
+}
+
+static bool ascii_upper(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+/* Whether the character at text[i] is a word character (false at the end). */
+static bool word_char_at(const char *text, size_t len, size_t i)
+{
+    unsigned ch;
+    if (i >= len)
+        return false;
+    if (static_cast<unsigned char>(text[i]) < 0x80)
+        return ascii_word(static_cast<unsigned char>(text[i]));
+    char_at(text, len, i, &ch);
     return Xapian::Unicode::is_wordchar(ch);
 }
 
+static bool is_digit(unsigned ch)
+{
+    return ch < 0x80 ? ch >= '0' && ch <= '9'
+                     : Xapian::Unicode::get_category(ch) == Xapian::Unicode::DECIMAL_DIGIT_NUMBER;
+}
+
+static const unsigned IGNORED = 0xFFFFFFFF; // an infix that is dropped from the word
+
+static bool ignored(unsigned ch)
+{
+    return ch >= 0x200b && (ch <= 0x200d || ch == 0x2060 || ch == 0xfeff);
+}
+
 /* The character that joins two words into one when between them, as in "don't" and
- * "AT&T" (Xapian's infixes, the typographic apostrophes read as '), or 0. */
+ * "AT&T" (check_infix in Xapian's termgenerator_internal.cc), IGNORED, or 0. */
 static unsigned infix(unsigned ch)
 {
-    return ch == '\'' || ch == 0x2019 || ch == 0x201b ? '\'' : ch == '&' ? '&' : 0;
+    if (ch == '\'' || ch == '&' || ch == 0xb7 || ch == 0x5f4 || ch == 0x2027)
+        return ch;
+    if (ch == 0x2019 || ch == 0x201b)
+        return '\'';
+    return ignored(ch) ? IGNORED : 0;
 }
 
-static bool ascii_alnum(unsigned char c)
+/* The same between two digits, as in "1,000" and "3.5" (check_infix_digit). */
+static unsigned infix_digit(unsigned ch)
 {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    switch (ch) {
+    case ',': case '.': case ';': case 0x037e: case 0x0589: case 0x060d: case 0x07f8:
+    case 0x2044: case 0xfe10: case 0xfe13: case 0xfe14:
+        return ch;
+    }
+    return ignored(ch) ? IGNORED : 0;
 }
 
-/* Where the word starting at text[i] ends: a run of word characters, joined by single
- * infixes. ASCII letters and digits go fast; other characters are decoded. */
-static size_t word_end(const char *text, size_t len, size_t i)
+/* A word of the text as Xapian's tokeniser (parse_terms) reads it: text[begin, core) gives
+ * its term, and it ends at `end` (after any "+" or "#" suffixes, which only count as part
+ * of the term in "C++" and "C#" form). An acronym ("U.S.") has its dots dropped. */
+struct token {
+    size_t begin, core, end;
+    bool acronym;
+};
+
+/* An acronym at text[i] (an upper-case ASCII letter): letters joined by dots and not
+ * followed by a word character, as "U.S."; fills t and returns true if so. */
+static bool acronym(const char *text, size_t len, size_t i, token &t)
+{
+    size_t p = i;
+    auto upper = [text](size_t k) { return ascii_upper(static_cast<unsigned char>(text[k])); };
+    if (i + 2 >= len || text[i + 1] != '.' || !upper(i + 2))
+        return false;
+    do
+        p++;
+    while (p < len && text[p] == '.' && ++p < len && upper(p));
+    if (word_char_at(text, len, p))
+        return false;
+    t = token{i, p, p, true};
+    return true;
+}
+
+/* After a word's last character, at text[i]: its "+" and "#" suffixes. */
+static void suffixes(const char *text, size_t len, size_t i, token &t)
+{
+    unsigned count = 0;
+    t.core = i;
+    while (i < len && (text[i] == '+' || text[i] == '#')) {
+        if (++count > 3) {
+            t.end = i; // four or more: none is the term's, three are skipped
+            return;
+        }
+        if (++i == len) {
+            t.core = t.end = len;
+            return;
+        }
+    }
+    if (count && !word_char_at(text, len, i))
+        t.core = i;
+    t.end = i;
+}
+
+/* Whether the word character before text[i] (a word ends there) is a digit. */
+static bool digit_before(const char *text, size_t i)
 {
     unsigned ch;
-    for (;;) {
-        while (i < len && ascii_alnum(static_cast<unsigned char>(text[i])))
-            i++;
-        if (i >= len)
-            return i;
-        size_t n = char_at(text, len, i, &ch);
-        if (word_char(ch)) {
-            i += n;
-            continue;
-        }
-        if (!infix(ch) || i + n >= len)
-            return i;
-        char_at(text, len, i + n, &ch);
-        if (!word_char(ch))
-            return i;
-        i += n;
-    }
+    size_t b = i - 1;
+    if (!(byte_class.c[static_cast<unsigned char>(text[b])] & BYTE_HIGH))
+        return byte_class.c[static_cast<unsigned char>(text[b])] & BYTE_DIGIT;
+    while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80)
+        b--;
+    char_at(text, i, b, &ch);
+    return is_digit(ch);
 }
 
-/* The word text[b, e) lower-cased into w, its infixes as ' or &. */
-static void lower_word(const char *text, size_t b, size_t e, std::string &w)
+/* Reads the next word from text[i] on into t; false when there is none. ASCII goes fast;
+ * other characters are decoded and classified by Xapian::Unicode. */
+static bool next_token(const char *text, size_t len, size_t i, token &t)
+{
+    unsigned ch, next;
+    for (; i < len; i++) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (byte_class.c[c] & BYTE_WORD)
+            break;
+        if (byte_class.c[c] & BYTE_HIGH) {
+            if (word_char_at(text, len, i))
+                break;
+            i += char_at(text, len, i, &ch) - 1;
+        }
+    }
+    if (i >= len)
+        return false;
+    if (ascii_upper(static_cast<unsigned char>(text[i])) && acronym(text, len, i, t))
+        return true;
+    t = token{i, i, i, false};
+    for (;;) {
+        for (;;) {
+            while (i < len && (byte_class.c[static_cast<unsigned char>(text[i])] & BYTE_WORD))
+                i++;
+            if (i >= len || !(byte_class.c[static_cast<unsigned char>(text[i])] & BYTE_HIGH))
+                break;
+            size_t n = char_at(text, len, i, &ch);
+            if (!Xapian::Unicode::is_wordchar(ch))
+                break;
+            i += n;
+        }
+        if (i >= len) {
+            t.core = t.end = len;
+            return true;
+        }
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (!(byte_class.c[c] & (BYTE_JOINER | BYTE_HIGH)))
+            break; /* the common case: a space or punctuation that joins nothing */
+        size_t n = char_at(text, len, i, &ch);
+        if (!word_char_at(text, len, i + n))
+            break;
+        char_at(text, len, i + n, &next);
+        if (!(digit_before(text, i) && is_digit(next) ? infix_digit(ch) : infix(ch)))
+            break;
+        i += n;
+    }
+    suffixes(text, len, i, t);
+    return true;
+}
+
+/* The term of token t, lower-cased into w, as Xapian's tokeniser makes it. */
+static void token_term(const char *text, const token &t, std::string &w)
 {
     unsigned ch;
     w.clear();
-    while (b < e) {
+    for (size_t b = t.begin; b < t.core;) {
         unsigned char c = static_cast<unsigned char>(text[b]);
         if (c < 0x80) {
-            w += static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+            if (!(t.acronym && c == '.'))
+                w += static_cast<char>(ascii_upper(c) ? c | 0x20 : c);
             b++;
             continue;
         }
-        b += char_at(text, e, b, &ch);
-        if (infix(ch))
-            w += static_cast<char>(infix(ch));
+        b += char_at(text, t.core, b, &ch);
+        unsigned in = infix(ch);
+        if (in == IGNORED)
+            continue;
+        if (in == '\'')
+            w += '\'';
         else
             Xapian::Unicode::append_utf8(w, Xapian::Unicode::tolower(ch));
     }
@@ -920,19 +1119,11 @@ static void lower_word(const char *text, size_t b, size_t e, std::string &w)
  * word. A non-ASCII byte among them may: the caller looks closer. */
 static bool may_match_raw(const shim_mset *m, const char *w, size_t n)
 {
-    for (const auto &st : m->starts) {
-        size_t k = 0;
-        for (; k < st.size() && k < n; k++) {
-            unsigned char c = static_cast<unsigned char>(w[k]);
-            if (c >= 0x80)
-                return true;
-            if ((c >= 'A' && c <= 'Z' ? c | 0x20 : c) != static_cast<unsigned char>(st[k]))
-                break;
-        }
-        if (k == st.size())
-            return true;
-    }
-    return false;
+    unsigned a = static_cast<unsigned char>(w[0]), b = n > 1 ? static_cast<unsigned char>(w[1]) : 0;
+    if (a >= 0x80 || b >= 0x80)
+        return true;
+    unsigned k = ((ascii_upper(a) ? a | 0x20 : a) << 8) | (ascii_upper(b) ? b | 0x20 : b);
+    return (m->pairs[k / 64] >> (k % 64)) & 1;
 }
 
 /* Whether the lower-cased word w may match: it starts with the first bytes of a sought
@@ -975,64 +1166,94 @@ static size_t probe_of(shim_db *s, const shim_mset *m, const std::string &w,
     return SIZE_MAX;
 }
 
-trawl_status shim_mset_hits(shim_db *s, const shim_mset *cm, const char *text, size_t len,
-                            snippet_hit **hits, size_t *nhits, const double **weights,
-                            size_t *nweights)
+/* Longest term MSet::snippet reads as a word (its max_word_length). */
+static const size_t SNIPPET_WORD_MAX = 64;
+
+/* Appends a word to the scratch's words, growing them with realloc. */
+static void push_word(snippet_scratch *out, const snippet_word &w)
+{
+    if (out->nwords == out->capwords) {
+        size_t cap = out->capwords ? 2 * out->capwords : 256;
+        void *p = std::realloc(out->words, cap * sizeof *out->words);
+        if (!p)
+            throw std::bad_alloc();
+        out->words = static_cast<snippet_word *>(p);
+        out->capwords = cap;
+    }
+    out->words[out->nwords++] = w;
+}
+
+trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, size_t len,
+                             snippet_scratch *out, const double **weights, size_t *nweights)
 {
     shim_mset *m = const_cast<shim_mset *>(cm); // the probes are a cache
-    *hits = nullptr;
-    *nhits = 0;
+    out->nwords = 0;
     try {
         if (!m->probes_ready)
             make_probes(m);
-        std::vector<snippet_hit> found;
-        std::vector<std::string> last; // for phrases: the words before, "" for skipped ones
-        std::vector<size_t> begins;    // where they begin
+        std::vector<std::string> &last = m->last; // for phrases: the words before
         size_t keep = 0;
         for (const auto &p : m->phrases)
             keep = std::max(keep, p.size() - 1);
+        last.clear();
         std::string w;
-        for (size_t i = 0; i < len;) {
-            unsigned ch;
-            size_t n = char_at(text, len, i, &ch);
-            if (!word_char(ch)) {
-                i += n;
-                continue;
-            }
-            size_t b = i, first = 0, p = SIZE_MAX;
-            i = word_end(text, len, i);
+        token t;
+        for (size_t i = 0; next_token(text, len, i, t); i = t.end) {
+            size_t first = 0, p = SNIPPET_NO_PROBE;
+            bool built = false;
             w.clear();
-            if (may_match_raw(m, text + b, i - b)) {
-                lower_word(text, b, i, w);
-                if (may_match(m, w))
+            if (t.acronym || t.core - t.begin > SNIPPET_WORD_MAX) {
+                token_term(text, t, w);
+                built = true;
+                if (w.size() > SNIPPET_WORD_MAX)
+                    continue;
+            }
+            if (built || !s->prefilter ||
+                (m->first_byte[static_cast<unsigned char>(text[t.begin])] &&
+                 may_match_raw(m, text + t.begin, t.core - t.begin))) {
+                if (!built)
+                    token_term(text, t, w);
+                if (!s->prefilter || may_match(m, w))
                     p = probe_of(s, m, w, last, &first);
                 else
                     w.clear();
             }
-            if (p != SIZE_MAX)
-                found.push_back(snippet_hit{first ? begins[begins.size() - first] : b, i, p});
+            push_word(out,
+                      snippet_word{t.begin, t.end, p, p == SNIPPET_NO_PROBE ? 0 : first + 1, 0});
             if (keep) {
-                if (last.size() == keep) {
+                if (last.size() == keep)
                     last.erase(last.begin());
-                    begins.erase(begins.begin());
-                }
                 last.push_back(w);
-                begins.push_back(b);
             }
         }
-        if (!found.empty()) {
-            *hits = static_cast<snippet_hit *>(std::malloc(found.size() * sizeof **hits));
-            if (!*hits)
-                throw std::bad_alloc();
-            std::memcpy(*hits, found.data(), found.size() * sizeof **hits);
-        }
-        *nhits = found.size();
         *weights = m->weights.data();
         *nweights = m->weights.size();
         return TRAWL_OK;
     } catch (...) {
+        out->nwords = 0;
         return fail(s);
     }
+}
+
+unsigned shim_char_class(unsigned ch)
+{
+    using namespace Xapian::Unicode;
+    unsigned c = 0;
+    category cat = get_category(ch);
+    if (is_wordchar(ch))
+        c |= SNIPPET_CHAR_WORD;
+    if (is_whitespace(ch))
+        c |= SNIPPET_CHAR_SPACE;
+    // What MSet::snippet keeps before a snippet's first word and after its last
+    // (snippet_check_leading_nonwordchar and _trailing_ in termgenerator_internal.cc).
+    if (is_currency(ch) || cat == OPEN_PUNCTUATION || cat == INITIAL_QUOTE_PUNCTUATION ||
+        (ch < 0x80 && std::strchr("\"#%&'+-/<@\\`~", static_cast<int>(ch)) && ch) ||
+        ch == 0xa1 || ch == 0xa7 || ch == 0xbf)
+        c |= SNIPPET_CHAR_LEADING;
+    if (is_currency(ch) || cat == CLOSE_PUNCTUATION || cat == FINAL_QUOTE_PUNCTUATION ||
+        (ch < 0x80 && std::strchr("\"%'+-/>@\\`~", static_cast<int>(ch)) && ch))
+        c |= SNIPPET_CHAR_TRAILING;
+    return c;
 }
 
 trawl_status shim_mset_snippet(shim_db *s, const shim_mset *m, const char *text, size_t bytes,

@@ -4,6 +4,7 @@
 ENGINE_TESTS = \
 	%reldir%/test_article \
 	%reldir%/test_snippet \
+	%reldir%/test_snippet_quality \
 	%reldir%/test_store \
 	%reldir%/test_db \
 	%reldir%/test_search \
@@ -17,6 +18,8 @@ EXTRA_DIST += %reldir%/test_symbols.sh
 %canon_reldir%_test_article_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_snippet_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_snippet_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_snippet_quality_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_test_snippet_quality_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_store_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
 %canon_reldir%_test_store_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_db_CFLAGS = $(TEST_CFLAGS)

@@ -2,8 +2,8 @@
  * test_search.c: cmocka tests of trawl_db_search over a small database built in a
  * mkdtemp directory: ranking sanity, phrases, boolean operators, filter fields (singular
  * names, case), title:, date ranges and date sort, the partial last word, stemming-aware
- * snippets with highlight spans (in short texts, and in long ones, where Xapian is given
- * only a window around the densest hits), bad queries and limits. When $TRAWL_SHARED holds the
+ * snippets with highlight spans (in short texts, and in long ones, cut around the densest
+ * hits), bad queries and limits. When $TRAWL_SHARED holds the
  * Reuters corpus, one test indexes all of it and checks real queries (else it skips,
  * saying why). Run by `make check`.
  */
