@@ -16,6 +16,8 @@ libtrawlcore_la_SOURCES = \
 	%reldir%/store_dict.c \
 	%reldir%/shim.h \
 	%reldir%/xapian.cc \
+	%reldir%/prepare.h \
+	%reldir%/prepare.c \
 	%reldir%/db.c
 libtrawlcore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)
