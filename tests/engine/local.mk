@@ -7,6 +7,7 @@ ENGINE_TESTS = \
 	%reldir%/test_store \
 	%reldir%/test_db \
 	%reldir%/test_search \
+	%reldir%/test_prepare \
 	%reldir%/test_merge
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS) %reldir%/test_symbols.sh
@@ -22,5 +23,7 @@ EXTRA_DIST += %reldir%/test_symbols.sh
 %canon_reldir%_test_db_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_search_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
 %canon_reldir%_test_search_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_prepare_CFLAGS = $(TEST_CFLAGS) -pthread
+%canon_reldir%_test_prepare_LDADD = $(TEST_LIBS) $(ENGINE_LIBS) -lpthread
 %canon_reldir%_test_merge_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_merge_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
