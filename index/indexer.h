@@ -25,8 +25,11 @@
  * about 20 s of CPU at batches of 250, 500, 1000 or 2000 articles (within the noise of
  * each other; 500 a little ahead), and more in one commit at the end, while memory grew
  * with the batch: 16 MB at 250, 21 MB at 500, 31 MB at 1000, 49 MB at 2000, 174 MB for
- * one commit. 500 keeps memory low and the batch an interruption can lose small. The byte
- * bound caps a batch of large articles. */
+ * one commit. 500 keeps memory low and the batch an interruption can lose small. With the
+ * database written on a second thread (index/writer.h), 500, 1000 and 2000 were again
+ * within the noise (24.6, 24.0, 24.0 s of CPU; 37.6, 37.0, 38.1 s wall on a loaded
+ * machine) while memory grew (26, 35, 52 MB). The byte bound caps a batch of large
+ * articles. */
 #define INDEXER_DEFAULT_BATCH 500
 #define INDEXER_DEFAULT_BATCH_BYTES ((uint64_t)64 * 1024 * 1024)
 
