@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "article.h"
+#include "prepare.h"
 #include "shim.h"
 #include "snippet.h"
-#include "prepare.h"
 #include "store.h"
 
 /* ---- policy ------------------------------------------------------------------------- */

@@ -1,9 +1,10 @@
 /*
  * shim.h: the plain-C face of engine/xapian.cc, the only C++ in trawl (internal).
- * engine/db.c drives Xapian through it; no C++ type or exception crosses it.
+ * engine/db.c and engine/prepare.c drive Xapian through it; no C++ type or exception
+ * crosses it.
  *
- * The shim translates and decides nothing: db.c says which terms, prefixes, weights,
- * values and data make a document and how a query is parsed and ranked. Every function
+ * The shim translates and decides nothing: prepare.c says which terms, prefixes, values
+ * and data make a document, db.c how a query is parsed and ranked. Every function
  * returns a trawl_status; on failure the Xapian (or C++) message is kept on the shim_db
  * handle (shim_errmsg) for db.c to put in context. Exceptions map as follows:
  * DatabaseLockError -> TRAWL_ELOCKED, DatabaseCorruptError -> TRAWL_ECORRUPT,
