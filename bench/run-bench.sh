@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-bench.sh: what `make bench` runs (bench/local.mk). Indexes the Reuters corpus with
-# trawl and with the SQLite FTS5 baseline, runs the query benchmark on the public query set
+# trawl (twice: the default, one job, and `--jobs 2`, parallel shards merged at the end)
+# and with the SQLite FTS5 baseline, runs the query benchmark on the public query set
 # for both at P = 1 and P = 2 (each run sends every query with snippets of 200 characters
 # and without, so both are measured in the same run), prints the side-by-side tables
 # with the ratio trawl/FTS5 for every figure, checks
@@ -36,9 +37,14 @@ started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 step() { echo "make bench: $*" >&2; }
 die() { echo "make bench: $* failed" >&2; exit 1; }
 
-step "indexing with trawl"
+step "indexing with trawl (default: one job)"
 "$bench" index --corpus "$corpus" --db "$tmp/trawl.db" --label trawl --json \
     > "$tmp/index-trawl.json" || die "trawl-bench index (trawl)"
+step "indexing with trawl --jobs 2"
+"$bench" index --corpus "$corpus" --db "$tmp/trawl-j2.db" --label "trawl --jobs 2" --json \
+    --stats-server "$trawl serve --db $tmp/trawl-j2.db" \
+    -- "$trawl" index --jobs 2 --db "$tmp/trawl-j2.db" "$corpus" > "$tmp/index-trawl-j2.json" ||
+    die "trawl-bench index (trawl --jobs 2)"
 step "indexing with FTS5"
 "$bench" index --corpus "$corpus" --db "$tmp/fts5.sqlite" --label fts5 --json \
     --stats-server "$fts5_serve --db $tmp/fts5.sqlite" \
@@ -93,6 +99,7 @@ t_p99=$(get $p99 "$tmp/q1-trawl.json") f_p99=$(get $p99 "$tmp/q1-fts5.json")
 t_p50_0=$(get results/snippet=0/all/p50_us "$tmp/q1-trawl.json")
 t_qps1=$(get qps "$tmp/q1-trawl.json") t_qps2=$(get qps "$tmp/q2-trawl.json")
 t_idx=$(get wall_s "$tmp/index-trawl.json") f_idx=$(get wall_s "$tmp/index-fts5.json")
+t_idx_j2=$(get wall_s "$tmp/index-trawl-j2.json")
 t_store=$(get store_vs_text "$tmp/index-trawl.json")
 t_start=$(get startup_ms "$tmp/q1-trawl.json")
 
@@ -113,7 +120,9 @@ section=$tmp/section.md
     echo "(\`trawl serve --db DB\`, \`fts5-serve --db DB\`). Times in µs unless named otherwise;"
     echo "the last column is trawl/FTS5. Query kinds: partial = a plain query whose last word"
     echo "appears nowhere in the corpus (only its prefix expansion matches); terms, phrase,"
-    echo "boolean and filter come from the query's syntax."
+    echo "boolean and filter come from the query's syntax. trawl indexes twice: with its default"
+    echo "(one job, a crash loses at most the batch in flight) and with \`--jobs 2\` (two shards"
+    echo "built in parallel and merged by compaction; all or nothing)."
     echo
     echo "### Targets (benchmark issue)"
     echo
@@ -123,13 +132,18 @@ section=$tmp/section.md
     target "p99 trawl/FTS5, top 10 with snippets, P=1" "$(ratio "$t_p99" "$f_p99")" "<=" 0.3
     target "trawl p50 with snippets / without" "$(ratio "$t_p50" "$t_p50_0")" "<=" 1.6
     target "trawl QPS at P=2 / P=1" "$(ratio "$t_qps2" "$t_qps1")" ">=" 1.8
-    target "indexing time trawl/FTS5" "$(ratio "$t_idx" "$f_idx")" "<=" 8
+    target "indexing time trawl/FTS5, default (one job)" "$(ratio "$t_idx" "$f_idx")" "<=" 8
+    target "indexing time trawl/FTS5, --jobs 2" "$(ratio "$t_idx_j2" "$f_idx")" "<=" 8
     target "trawl store / stored article text" "$t_store" "<=" 0.43
     target "trawl startup to first ping (ms)" "$t_start" "<=" 10
     echo
-    echo "### Indexing"
+    echo "### Indexing, default (one job: \`trawl index --db DB CORPUS\`)"
     echo
     "$bench" compare --markdown "$tmp/index-trawl.json" "$tmp/index-fts5.json"
+    echo
+    echo "### Indexing, \`--jobs 2\` (\`trawl index --jobs 2 --db DB CORPUS\`: two shards, merged)"
+    echo
+    "$bench" compare --markdown "$tmp/index-trawl-j2.json" "$tmp/index-fts5.json"
     echo
     echo "### Queries, P = 1 (one server, one client thread)"
     echo

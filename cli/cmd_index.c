@@ -336,6 +336,7 @@ int cmd_index(int argc, char **argv)
     o.ix.show_progress = !o.quiet && isatty(STDERR_FILENO);
     o.ix.total_bytes = indexer_input_size(argv + optind, argc - optind);
     o.ix.stop = &interrupted;
+    o.ix.one_thread = sysconf(_SC_NPROCESSORS_ONLN) < 2; /* a second thread needs a core */
     if ((status = open_db(&o, &db)) != EXIT_OK_)
         return status;
     shards_clean(trawl_db_path(db)); /* left by killed runs: we hold the lock now */

@@ -3,22 +3,8 @@
  * Called by the trawl program (index/, protocol/, cli/) through engine/trawl.h; it drives
  * Xapian only through the plain-C shim (engine/shim.h) and keeps every decision here:
  *
- * Document layout (one Xapian document per article):
- *  - unique term "Q" + id (article_id_term: long ids are cut and hashed);
- *  - title: free text with wdf TITLE_WDF (so a title match outranks a body match), and
- *    again with prefix "S" for `title:word`; body: free text with wdf 1; both stemmed
- *    (STEM_SOME: "Z" terms), with positions, separated by a gap so no phrase spans them;
- *  - each filter-field value: boolean term article_filter_term(field, value);
- *  - value slot DATE_SLOT: the date as YYYYMMDDhhmmss (UTC), sortable;
- *  - value slot SUMMARY_SLOT: the hit summary (id, title, date as stored), encoded by
- *    store_summary_encode, so that a hit without a snippet needs neither the record nor
- *    JSON parsing. Articles stored before it existed have none, and their hits are read
- *    from the record instead;
- *  - data: the stored record (engine/store.c, version 2): the article as compact JSON
- *    with its body replaced by "", followed by the body's bytes as the record's tail, so
- *    a snippet takes the body without parsing JSON and `get` puts it back in its place.
- *    Version 1 records (the whole article as JSON) are still read. The record travels
- *    with its document across shards.
+ * Documents are built by engine/prepare.c (trawl_prepare), which describes their layout;
+ * trawl_db_put prepares with the handle's own preparer and puts the result.
  * User metadata: "trawl:language" (stemmer; default english), "trawl:fields" (filter
  * field names seen, one a line), "trawl:store_bytes" and "trawl:text_bytes" (running
  * totals of records, compressed and not), "trawl:last_commit" (seconds since the epoch).
@@ -37,17 +23,13 @@
 
 #include "article.h"
 #include "db_debug.h"
+#include "prepare.h"
 #include "shim.h"
 #include "snippet.h"
 #include "store.h"
 
 /* ---- policy ------------------------------------------------------------------------- */
 
-#define DATE_SLOT 0
-#define SUMMARY_SLOT 1
-#define TITLE_WDF 3
-#define FIELD_GAP 100 /* term positions left between title and body */
-#define TITLE_PREFIX "S"
 #define DEFAULT_LANGUAGE "english"
 #define DEFAULT_LIMIT 10
 
@@ -56,9 +38,6 @@
 #define META_STORE_BYTES "trawl:store_bytes"
 #define META_TEXT_BYTES "trawl:text_bytes"
 #define META_LAST_COMMIT "trawl:last_commit"
-
-/* The fields of the hit summary, in order. */
-enum { SUMMARY_ID, SUMMARY_TITLE, SUMMARY_DATE, SUMMARY_FIELDS };
 
 /* Ranking: the weighting scheme of each trawl_ranking, the one place to tune it.
  * BM25 parameters: k1, k2, k3, b, min_normlen (Xapian's defaults: 1, 0, 1, 0.5, 0.5);
@@ -136,7 +115,7 @@ struct trawl_db {
     char **fields;  /* filter field names seen, in first-seen order */
     size_t nfields, capfields;
     uint64_t store_bytes, text_bytes; /* writable: running totals */
-    store_encoder *enc; /* writable: made at the first put, primed once */
+    trawl_preparer *prep; /* writable: made at the first put, in the handle's language */
     store_decoder *dec; /* made at the first read of a record */
     snippet_scratch snip; /* reused from snippet to snippet */
     int snippet_reference; /* make snippets with Xapian's MSet::snippet (db_debug.h) */
@@ -381,7 +360,7 @@ void trawl_db_close(trawl_db *db)
     if (db->writable && db->dirty)
         trawl_db_commit(db); /* as Xapian would; a failure here has nowhere to go */
     shim_close(db->x);
-    store_encoder_free(db->enc);
+    trawl_preparer_free(db->prep);
     store_decoder_free(db->dec);
     snippet_scratch_free(&db->snip);
     clear_fields(db);
@@ -431,108 +410,13 @@ trawl_status trawl_db_set_language(trawl_db *db, const char *language)
         return db_fail(db, TRAWL_ENOMEM, "out of memory");
     free(db->language);
     db->language = copy;
+    trawl_preparer_free(db->prep); /* made in the old language */
+    db->prep = NULL;
     db->dirty = 1;
     return TRAWL_OK;
 }
 
 /* ---- indexing --------------------------------------------------------------------------- */
-
-/* Adds the boolean terms of one filter value (skipping empty strings). */
-static trawl_status add_filter_value(trawl_db *db, shim_doc *d, const char *field,
-                                     const json_t *v)
-{
-    char *term = NULL;
-    trawl_status st;
-    if (json_string_length(v) == 0)
-        return TRAWL_OK;
-    if ((st = article_filter_term(field, json_string_value(v), &term)) != TRAWL_OK)
-        return db_fail(db, st, "cannot make the term of field '%s'", field);
-    st = shim_doc_add_boolean_term(db->x, d, term);
-    free(term);
-    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot add a filter term");
-}
-
-static trawl_status index_filters(trawl_db *db, shim_doc *d, const json_t *obj)
-{
-    const char *name;
-    const json_t *v, *e;
-    size_t i;
-    trawl_status st;
-
-    json_object_foreach((json_t *)obj, name, v) {
-        if (!article_is_filter(name, v))
-            continue;
-        if (add_field(db, name) != TRAWL_OK)
-            return db_fail(db, TRAWL_ENOMEM, "out of memory");
-        if (json_is_string(v)) {
-            if ((st = add_filter_value(db, d, name, v)) != TRAWL_OK)
-                return st;
-        } else {
-            json_array_foreach(v, i, e) if ((st = add_filter_value(db, d, name, e)) !=
-                                            TRAWL_OK) return st;
-        }
-    }
-    return TRAWL_OK;
-}
-
-static trawl_status index_text(trawl_db *db, shim_doc *d, const char *title, const char *body)
-{
-    trawl_status st = TRAWL_OK;
-    if (title && *title) {
-        if ((st = shim_doc_index_text(db->x, d, title, TITLE_WDF, "")) != TRAWL_OK ||
-            (st = shim_doc_increase_termpos(db->x, d, FIELD_GAP)) != TRAWL_OK ||
-            (st = shim_doc_index_text(db->x, d, title, 1, TITLE_PREFIX)) != TRAWL_OK ||
-            (st = shim_doc_increase_termpos(db->x, d, FIELD_GAP)) != TRAWL_OK)
-            return db_shim_fail(db, st, "cannot index a title");
-    }
-    if (body && *body && (st = shim_doc_index_text(db->x, d, body, 1, "")) != TRAWL_OK)
-        return db_shim_fail(db, st, "cannot index a body");
-    return TRAWL_OK;
-}
-
-/* Stores the article's hit summary (id, title, date) in SUMMARY_SLOT. */
-static trawl_status set_summary(trawl_db *db, shim_doc *d, const trawl_article *a)
-{
-    const char *fields[SUMMARY_FIELDS] = {
-        [SUMMARY_ID] = trawl_article_id(a),
-        [SUMMARY_TITLE] = trawl_article_get(a, "title"),
-        [SUMMARY_DATE] = trawl_article_get(a, "date"),
-    };
-    unsigned char *v = NULL;
-    size_t len = 0;
-    trawl_status st = store_summary_encode(fields, SUMMARY_FIELDS, &v, &len);
-    if (st != TRAWL_OK)
-        return db_fail(db, st, "cannot make the summary of article '%s': %s",
-                       trawl_article_id(a), trawl_strerror(st));
-    st = shim_doc_set_value_bytes(db->x, d, SUMMARY_SLOT, v, len);
-    free(v);
-    return st == TRAWL_OK ? st : db_shim_fail(db, st, "cannot set the summary");
-}
-
-/* Fills a document from an article: terms, date and summary values, and `record` as its
- * data. */
-static trawl_status build_doc(trawl_db *db, shim_doc *d, const trawl_article *a,
-                              const char *idterm, const unsigned char *record, size_t reclen)
-{
-    const char *date = trawl_article_get(a, "date");
-    char key[ARTICLE_DATE_KEY_LEN + 1];
-    trawl_status st;
-
-    if ((st = shim_doc_add_boolean_term(db->x, d, idterm)) != TRAWL_OK)
-        return db_shim_fail(db, st, "cannot add the id term");
-    if ((st = index_text(db, d, trawl_article_get(a, "title"), trawl_article_get(a, "body"))))
-        return st;
-    if ((st = index_filters(db, d, a->obj)) != TRAWL_OK)
-        return st;
-    if (date && article_date_key(date, strlen(date), DATE_ARTICLE, key) == 0 &&
-        (st = shim_doc_set_value(db->x, d, DATE_SLOT, key)) != TRAWL_OK)
-        return db_shim_fail(db, st, "cannot set the date");
-    if ((st = set_summary(db, d, a)) != TRAWL_OK)
-        return st;
-    if ((st = shim_doc_set_data(db->x, d, record, reclen)) != TRAWL_OK)
-        return db_shim_fail(db, st, "cannot set the stored record");
-    return TRAWL_OK;
-}
 
 /* Removes a replaced or deleted record from the running totals. */
 static void forget_record(trawl_db *db, const void *rec, size_t len)
@@ -543,70 +427,57 @@ static void forget_record(trawl_db *db, const void *rec, size_t len)
     db->dirty = 1;
 }
 
-/* The text of an article's record: its compact JSON with the body replaced by "", then
- * the body's bytes, the last *tail of the text (0 when it has no body). *text (caller
- * frees) holds *len bytes. */
-static trawl_status record_text(const trawl_article *a, char **text, size_t *len, size_t *tail)
+trawl_status trawl_preparer_new(trawl_db *db, trawl_preparer **out)
 {
-    const json_t *body = json_object_get(a->obj, "body");
-    json_t *copy = NULL;
-    char *head = NULL;
-    size_t headlen;
+    char *msg = NULL;
+    trawl_status st;
 
-    *text = NULL;
-    *tail = 0;
-    if (!json_is_string(body)) {
-        trawl_status st = trawl_article_to_json(a, text);
-        *len = *text ? strlen(*text) : 0;
+    if (out)
+        *out = NULL;
+    if (!db || !out)
+        return db ? db_fail(db, TRAWL_EINVAL, "no preparer to return") : TRAWL_EINVAL;
+    if ((st = need_writable(db, "prepare articles")) != TRAWL_OK)
         return st;
-    }
-    if (!(copy = json_copy(a->obj)) || json_object_set_new(copy, "body", json_string("")) ||
-        !(head = json_dumps(copy, JSON_COMPACT))) {
-        json_decref(copy);
-        return TRAWL_ENOMEM;
-    }
-    json_decref(copy);
-    headlen = strlen(head);
-    *tail = json_string_length(body);
-    if (!(*text = realloc(head, headlen + *tail + 1))) {
-        free(head);
-        return TRAWL_ENOMEM;
-    }
-    memcpy(*text + headlen, json_string_value(body), *tail);
-    (*text)[headlen + *tail] = '\0';
-    *len = headlen + *tail;
-    return TRAWL_OK;
+    if ((st = prepare_new(trawl_db_language(db), db->path, out, &msg)) != TRAWL_OK)
+        db_fail(db, st, "cannot make a preparer for '%s': %s", db->path,
+                msg ? msg : trawl_strerror(st));
+    free(msg);
+    return st;
 }
 
-/* The article's stored record (version 2: see record_text), encoded by the handle's
- * encoder; *textlen is the length of the record's text. */
-static trawl_status encode_article(trawl_db *db, const trawl_article *a, unsigned char **rec,
-                                   size_t *reclen, size_t *textlen)
+trawl_status trawl_db_put_prepared(trawl_db *db, const trawl_prepared *doc,
+                                   trawl_put_result *result)
 {
-    char *text = NULL;
-    size_t tail = 0;
-    trawl_status st = record_text(a, &text, textlen, &tail);
-    if (st != TRAWL_OK)
-        return db_fail(db, st, "cannot serialise article '%s'", trawl_article_id(a));
-    if (!db->enc && (st = store_encoder_new(&db->enc)) != TRAWL_OK) {
-        free(text);
-        return db_fail(db, st, "cannot make a record encoder: %s", trawl_strerror(st));
-    }
-    st = store_encoder_encode_split(db->enc, text, *textlen, tail, rec, reclen);
-    free(text);
-    if (st != TRAWL_OK)
-        return db_fail(db, st, "cannot store article '%s' (%zu bytes): %s",
-                       trawl_article_id(a), *textlen, trawl_strerror(st));
+    void *old = NULL;
+    size_t oldlen = 0;
+    trawl_status st;
+
+    if (result)
+        *result = 0;
+    if (!db || !doc)
+        return db ? db_fail(db, TRAWL_EINVAL, "no article given") : TRAWL_EINVAL;
+    if ((st = need_writable(db, "add an article")) != TRAWL_OK)
+        return st;
+    for (size_t i = 0; i < doc->nfields; i++)
+        if (add_field(db, doc->fields[i]) != TRAWL_OK)
+            return db_fail(db, TRAWL_ENOMEM, "out of memory");
+    if ((st = shim_put(db->x, doc->idterm, doc->doc, &old, &oldlen)) != TRAWL_OK)
+        return db_fail(db, st, "cannot add article '%s' to '%s': %s", doc->id, db->path,
+                       shim_errmsg(db->x));
+    if (result)
+        *result = old ? TRAWL_PUT_REPLACED : TRAWL_PUT_ADDED;
+    if (old)
+        forget_record(db, old, oldlen);
+    free(old);
+    db->store_bytes += doc->reclen;
+    db->text_bytes += doc->textlen;
+    db->dirty = 1;
     return TRAWL_OK;
 }
 
 trawl_status trawl_db_put(trawl_db *db, const trawl_article *a, trawl_put_result *result)
 {
-    unsigned char *rec = NULL;
-    size_t reclen = 0, textlen = 0, oldlen = 0;
-    char *idterm = NULL;
-    void *old = NULL;
-    shim_doc *d = NULL;
+    trawl_prepared *doc = NULL;
     trawl_status st;
 
     if (result)
@@ -615,37 +486,12 @@ trawl_status trawl_db_put(trawl_db *db, const trawl_article *a, trawl_put_result
         return db ? db_fail(db, TRAWL_EINVAL, "no article given") : TRAWL_EINVAL;
     if ((st = need_writable(db, "add an article")) != TRAWL_OK)
         return st;
-    if ((st = article_validate(a->obj, NULL)) != TRAWL_OK)
-        return db_fail(db, st, "article '%s' is not valid", trawl_article_id(a));
-    if ((st = encode_article(db, a, &rec, &reclen, &textlen)) != TRAWL_OK)
+    if (!db->prep && (st = trawl_preparer_new(db, &db->prep)) != TRAWL_OK)
         return st;
-    if ((st = article_id_term(trawl_article_id(a), &idterm)) != TRAWL_OK) {
-        db_fail(db, st, "out of memory");
-        goto out;
-    }
-    if ((st = shim_doc_new(db->x, &d)) != TRAWL_OK) {
-        db_shim_fail(db, st, "cannot make a document");
-        goto out;
-    }
-    if ((st = build_doc(db, d, a, idterm, rec, reclen)) != TRAWL_OK)
-        goto out;
-    if ((st = shim_put(db->x, idterm, d, &old, &oldlen)) != TRAWL_OK) {
-        db_fail(db, st, "cannot add article '%s' to '%s': %s", trawl_article_id(a), db->path,
-                shim_errmsg(db->x));
-        goto out;
-    }
-    if (old)
-        forget_record(db, old, oldlen);
-    db->store_bytes += reclen;
-    db->text_bytes += textlen;
-    db->dirty = 1;
-    if (result)
-        *result = old ? TRAWL_PUT_REPLACED : TRAWL_PUT_ADDED;
-out:
-    free(old);
-    shim_doc_free(d);
-    free(idterm);
-    free(rec);
+    if ((st = trawl_prepare(db->prep, a, &doc)) != TRAWL_OK)
+        return db_fail(db, st, "%s", trawl_preparer_errmsg(db->prep));
+    st = trawl_db_put_prepared(db, doc, result);
+    trawl_prepared_free(doc);
     return st;
 }
 

@@ -19,6 +19,8 @@ libtrawlcore_la_SOURCES = \
 	%reldir%/rank.h \
 	%reldir%/rank.cc \
 	%reldir%/db_debug.h \
+	%reldir%/prepare.h \
+	%reldir%/prepare.c \
 	%reldir%/db.c
 libtrawlcore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 libtrawlcore_la_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS)

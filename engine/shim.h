@@ -1,9 +1,10 @@
 /*
  * shim.h: the plain-C face of engine/xapian.cc, the only C++ in trawl (internal).
- * engine/db.c drives Xapian through it; no C++ type or exception crosses it.
+ * engine/db.c and engine/prepare.c drive Xapian through it; no C++ type or exception
+ * crosses it.
  *
- * The shim translates and decides nothing: db.c says which terms, prefixes, weights,
- * values and data make a document and how a query is parsed and ranked. Every function
+ * The shim translates and decides nothing: prepare.c says which terms, prefixes, values
+ * and data make a document, db.c how a query is parsed and ranked. Every function
  * returns a trawl_status; on failure the Xapian (or C++) message is kept on the shim_db
  * handle (shim_errmsg) for db.c to put in context. Exceptions map as follows:
  * DatabaseLockError -> TRAWL_ELOCKED, DatabaseCorruptError -> TRAWL_ECORRUPT,
@@ -35,6 +36,12 @@ typedef struct shim_mset shim_mset; /* the hits of one search, with their data *
 trawl_status shim_open(const char *path, int writable, shim_db **out, char **errmsg);
 /* Closes (a writable database commits pending changes, as Xapian does). NULL-safe. */
 void shim_close(shim_db *s);
+/* A handle on no database, for building documents (shim_doc_*) on a thread other than the
+ * writer's, stemming in `language` (through a memo of recent stems): nothing in it is
+ * shared with any other handle. Free
+ * it with shim_close. TRAWL_EINVAL for a language Xapian does not know (then *errmsg,
+ * the caller's, says so). */
+trawl_status shim_builder_new(const char *language, shim_db **out, char **errmsg);
 /* The message of the last failure, "" when none. Borrowed from the handle. */
 const char *shim_errmsg(const shim_db *s);
 
@@ -70,6 +77,9 @@ trawl_status shim_doc_set_value(shim_db *s, shim_doc *d, unsigned slot, const ch
 trawl_status shim_doc_set_value_bytes(shim_db *s, shim_doc *d, unsigned slot, const void *value,
                                       size_t len);
 trawl_status shim_doc_set_data(shim_db *s, shim_doc *d, const void *data, size_t len);
+/* Ends the building of `d` with `s`: the handle's term generator lets go of it, so that
+ * `d` may be put (and freed) by another handle on another thread. */
+trawl_status shim_doc_done(shim_db *s, shim_doc *d);
 
 /* The data of the document holding the unique term `idterm`. TRAWL_ENOTFOUND when none;
  * *data (caller frees) holds *len bytes. */

@@ -160,10 +160,10 @@ static trawl_status zstatus(int zrc)
     return zrc == Z_MEM_ERROR ? TRAWL_ENOMEM : TRAWL_EINTERNAL;
 }
 
-/* Starts a raw deflate stream primed with dict (NULL for none). */
+/* Starts a raw deflate stream primed with dict (NULL for none), allocating with zs's
+ * zalloc, zfree and opaque (Z_NULL for zlib's own). */
 static trawl_status deflate_start(z_stream *zs, const store_dict *dict)
 {
-    memset(zs, 0, sizeof *zs);
     int rc = deflateInit2(zs, STORE_LEVEL, Z_DEFLATED, STORE_WINDOW_BITS, STORE_MEMLEVEL,
                           Z_DEFAULT_STRATEGY);
     if (rc != Z_OK)
@@ -240,6 +240,7 @@ trawl_status store_encode(const char *text, size_t len, unsigned char **out, siz
         return st;
     const store_dict *dict = store_dict_find(STORE_DICT_DEFAULT);
     z_stream zs;
+    memset(&zs, 0, sizeof zs);
     if ((st = deflate_start(&zs, dict)) != TRAWL_OK)
         return st;
     return encode_with(&zs, dict, text, len, SIZE_MAX, out, outlen);
@@ -247,11 +248,57 @@ trawl_status store_encode(const char *text, size_t len, unsigned char **out, siz
 
 /* The encoder keeps a stream primed with the dictionary and never fed: each record
  * starts from a deflateCopy of it, which copies ~256 KiB instead of hashing the 32 KiB
- * dictionary again (measured in doc/store.md). */
+ * dictionary again (measured in doc/store.md). The copy's five buffers come from the
+ * encoder's pool, where deflateEnd leaves them for the next record: allocating and
+ * freeing them from the heap for every record (mmap or brk and trim, page faults) cost
+ * as much as the copy itself. */
+#define POOL_SLOTS 16 /* the primed stream's buffers and one copy's, with room */
+
+struct pool_slot {
+    void *p;      /* NULL: an empty slot */
+    size_t size;
+    int used;
+};
+
 struct store_encoder {
     const store_dict *dict;
     z_stream primed;
+    struct pool_slot pool[POOL_SLOTS];
 };
+
+/* zlib's allocator for the encoder's streams: a free buffer of the same size from the
+ * pool, else a new one, kept in the pool when there is room. */
+static voidpf pool_alloc(voidpf opaque, uInt items, uInt size)
+{
+    store_encoder *enc = opaque;
+    size_t n = (size_t)items * size;
+    struct pool_slot *empty = NULL;
+    for (size_t i = 0; i < POOL_SLOTS; i++) {
+        struct pool_slot *sl = &enc->pool[i];
+        if (sl->p && !sl->used && sl->size == n) {
+            sl->used = 1;
+            return sl->p;
+        }
+        if (!sl->p && !empty)
+            empty = sl;
+    }
+    void *p = malloc(n);
+    if (p && empty)
+        *empty = (struct pool_slot){p, n, 1};
+    return p;
+}
+
+/* Gives a buffer back to the pool (or to the heap, when it is not the pool's). */
+static void pool_free(voidpf opaque, voidpf p)
+{
+    store_encoder *enc = opaque;
+    for (size_t i = 0; i < POOL_SLOTS; i++)
+        if (enc->pool[i].p == p) {
+            enc->pool[i].used = 0;
+            return;
+        }
+    free(p);
+}
 
 trawl_status store_encoder_new(store_encoder **out)
 {
@@ -262,9 +309,12 @@ trawl_status store_encoder_new(store_encoder **out)
     if (enc == NULL)
         return TRAWL_ENOMEM;
     enc->dict = store_dict_find(STORE_DICT_DEFAULT);
+    enc->primed.zalloc = pool_alloc; /* deflateCopy gives its copies the same */
+    enc->primed.zfree = pool_free;
+    enc->primed.opaque = enc;
     trawl_status st = deflate_start(&enc->primed, enc->dict);
     if (st != TRAWL_OK) {
-        free(enc);
+        store_encoder_free(enc);
         return st;
     }
     *out = enc;
@@ -276,6 +326,8 @@ void store_encoder_free(store_encoder *enc)
     if (enc == NULL)
         return;
     deflateEnd(&enc->primed);
+    for (size_t i = 0; i < POOL_SLOTS; i++)
+        free(enc->pool[i].p);
     free(enc);
 }
 

@@ -148,6 +148,42 @@ typedef enum { TRAWL_PUT_ADDED = 1, TRAWL_PUT_REPLACED = 2 } trawl_put_result;
  * The article stays the caller's. */
 trawl_status trawl_db_put(trawl_db *db, const trawl_article *a, trawl_put_result *result);
 
+/* trawl_db_put in two steps, so that the costly first one (term generation and the
+ * compression of the stored record) can run on another thread than the database's:
+ * a preparer turns an article into a prepared document, which trawl_db_put_prepared then
+ * adds or replaces exactly as trawl_db_put would have. A preparer is made from a writable
+ * database handle and takes its settings (the stemming language) as they are then; it
+ * shares nothing with the handle afterwards, so it may be used on another thread, by one
+ * thread at a time. A prepared document may be handed from thread to thread. */
+typedef struct trawl_preparer trawl_preparer;
+typedef struct trawl_prepared trawl_prepared;
+
+/* A preparer for articles to be put into `db` (borrowed only during the call). *out is
+ * the caller's; free it with trawl_preparer_free. On failure the message is db's. */
+trawl_status trawl_preparer_new(trawl_db *db, trawl_preparer **out);
+
+/* Frees a preparer. NULL-safe. */
+void trawl_preparer_free(trawl_preparer *p);
+
+/* The message of the preparer's last failure, "" when none. Borrowed from the preparer. */
+const char *trawl_preparer_errmsg(const trawl_preparer *p);
+
+/* Prepares article `a` (which stays the caller's). *out is the caller's: put it with
+ * trawl_db_put_prepared, or free it with trawl_prepared_free. TRAWL_EINVAL for an invalid
+ * article, TRAWL_ETOOLARGE for one over the store's limit, with the preparer's message. */
+trawl_status trawl_prepare(trawl_preparer *p, const trawl_article *a, trawl_prepared **out);
+
+/* The id of a prepared article. Borrowed from it. */
+const char *trawl_prepared_id(const trawl_prepared *doc);
+
+/* Adds the prepared article, or replaces the one with the same id, as trawl_db_put. The
+ * prepared document stays the caller's (free it after). */
+trawl_status trawl_db_put_prepared(trawl_db *db, const trawl_prepared *doc,
+                                   trawl_put_result *result);
+
+/* Frees a prepared document. NULL-safe. */
+void trawl_prepared_free(trawl_prepared *doc);
+
 /* Deletes the article with this id. TRAWL_ENOTFOUND when there is none. */
 trawl_status trawl_db_delete(trawl_db *db, const char *id);
 

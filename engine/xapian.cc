@@ -92,6 +92,7 @@ struct shim_db {
     Xapian::Stem snippet_stem; // stem with a memo, for snippets
     bool prefilter = true;     // the scan may skip words by their first bytes (English)
     Xapian::TermGenerator tg;
+    Xapian::Document no_doc; // what tg holds between documents (shim_doc_done)
     std::string err;
     bool terms_cached = false;
     Xapian::rev terms_rev = 0;
@@ -409,6 +410,37 @@ trawl_status shim_open(const char *path, int writable, shim_db **out, char **err
     }
 }
 
+trawl_status shim_builder_new(const char *language, shim_db **out, char **errmsg)
+{
+    shim_db *s = nullptr;
+    *out = nullptr;
+    *errmsg = nullptr;
+    try {
+        s = new shim_db;
+        s->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+        trawl_status st = shim_set_stemmer(s, language);
+        if (st != TRAWL_OK) {
+            *errmsg = dup_string(s->err);
+            delete s;
+            return st == TRAWL_ENOMEM ? st : TRAWL_EINVAL;
+        }
+        // The memo remembers the stems of recent words: a news corpus repeats its words,
+        // and stemming was a third of index_text's time. The stems are the same.
+        s->tg.set_stemmer(s->snippet_stem);
+        *out = s;
+        return TRAWL_OK;
+    } catch (...) {
+        std::string msg;
+        trawl_status st = map_exception(&msg, "");
+        delete s;
+        try {
+            *errmsg = dup_string(msg);
+        } catch (...) {
+        }
+        return st;
+    }
+}
+
 void shim_close(shim_db *s)
 {
     if (!s)
@@ -607,6 +639,17 @@ trawl_status shim_doc_set_data(shim_db *s, shim_doc *d, const void *data, size_t
 {
     try {
         d->doc.set_data(std::string(static_cast<const char *>(data), len));
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+trawl_status shim_doc_done(shim_db *s, shim_doc *d)
+{
+    try {
+        (void)d;
+        s->tg.set_document(s->no_doc); // drops the generator's reference to d's contents
         return TRAWL_OK;
     } catch (...) {
         return fail(s);

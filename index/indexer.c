@@ -1,9 +1,10 @@
 /*
  * indexer.c: the indexing loop behind `trawl index` (see indexer.h). It joins the pieces
  * of index/: source.c reads (and gunzips) each file in chunks, jsonl.c splits JSON Lines
- * and text.c makes articles of plain-text files, walk.c walks directories; the articles go
- * to the database through the public API (trawl_db_put, trawl_db_commit) in batches.
- * Called by cli/cmd_index.c.
+ * and text.c makes articles of plain-text files, walk.c walks directories; each article is
+ * prepared here (trawl_prepare: its terms and compressed record) and goes to the database
+ * through writer.c, whose thread puts the prepared documents and commits them in
+ * batches while this one reads and prepares the next. Called by cli/cmd_index.c.
  *
  * Batches: a commit follows every `batch` articles or `batch_bytes` bytes of records,
  * whichever comes first, and the end of the run; Xapian makes each commit atomic, so a
@@ -26,19 +27,20 @@
 #include "index/source.h"
 #include "index/text.h"
 #include "index/walk.h"
+#include "index/writer.h"
 
 #define CHUNK_BYTES (256 * 1024)
 #define STDIN_LABEL "<stdin>"
 
 struct indexer {
-    trawl_db *db;           /* borrowed */
+    trawl_db *db;           /* borrowed; the writer's until indexer_finish */
     indexer_options opt;
     indexer_counts counts;
     jsonl_reader *reader;
     char *chunk;            /* CHUNK_BYTES read buffer */
-    uint64_t pending;       /* articles since the last commit */
-    uint64_t pending_bytes; /* their bytes */
-    uint64_t sent;          /* articles handed to the shards */
+    trawl_preparer *prep;   /* without shards: prepares articles for the writer */
+    writer *w;              /* without shards: puts and commits them */
+    uint64_t sent;          /* articles handed to the writer or the shards */
     progress prog;
     int64_t done_bytes;     /* on-disk bytes of the inputs finished so far */
     source *cur;            /* the input being read, for the percentage */
@@ -76,56 +78,38 @@ static indexer_result skip(indexer *ix)
 static void show_progress(indexer *ix, int force)
 {
     int64_t done = ix->done_bytes + (ix->cur ? source_offset(ix->cur) : 0);
-    uint64_t n = ix->opt.shards ? ix->sent : ix->counts.added + ix->counts.replaced;
-    progress_update(&ix->prog, n, ix->counts.bytes, done, ix->opt.total_bytes, force);
+    progress_update(&ix->prog, ix->sent, ix->counts.bytes, done, ix->opt.total_bytes, force);
 }
 
-/* Reports a failure of the database itself (disk full, I/O error): the handle's message,
- * which names the database; or, should it not, `what` and the database. */
-static indexer_result db_failed(indexer *ix, const char *what, const char *id)
+/* Reports the failure that stopped the writer (which names the database) after letting
+ * its thread end, so that the caller may use the database again. */
+static indexer_result writer_failed(indexer *ix)
 {
-    const char *path = trawl_db_path(ix->db), *msg = trawl_db_errmsg(ix->db);
+    writer_finish(ix->w);
     progress_clear(&ix->prog);
-    if (strstr(msg, path))
-        fprintf(stderr, "trawl: index: %s\n", msg);
-    else
-        fprintf(stderr, "trawl: index: %s%s%s in database '%s': %s\n", what,
-                id ? " " : "", id ? id : "", path, msg);
+    fprintf(stderr, "trawl: index: %s\n", writer_error(ix->w));
     return INDEXER_DB_ERROR;
 }
 
-static indexer_result commit(indexer *ix)
-{
-    if (ix->pending == 0)
-        return INDEXER_OK;
-    if (trawl_db_commit(ix->db) != TRAWL_OK)
-        return db_failed(ix, "cannot commit", NULL);
-    ix->pending = 0;
-    ix->pending_bytes = 0;
-    ix->counts.commits++;
-    return INDEXER_OK;
-}
-
-/* Adds or replaces one article (which stays the caller's); commits when a batch is full. */
+/* Prepares one article (which stays the caller's) and hands it to the writer. */
 static indexer_result store_one(indexer *ix, const trawl_article *a, const char *file,
                                 uint64_t lineno, size_t bytes)
 {
-    trawl_put_result what = 0;
-    trawl_status st = trawl_db_put(ix->db, a, &what);
+    trawl_prepared *doc = NULL;
+    trawl_status st = trawl_prepare(ix->prep, a, &doc);
     if (st == TRAWL_EINVAL || st == TRAWL_ETOOLARGE) { /* this article, not the database */
-        report(ix, file, lineno, "%s", trawl_db_errmsg(ix->db));
+        report(ix, file, lineno, "%s", trawl_preparer_errmsg(ix->prep));
         return skip(ix);
     }
-    if (st != TRAWL_OK)
-        return db_failed(ix, "cannot store article", trawl_article_id(a));
-    if (what == TRAWL_PUT_REPLACED)
-        ix->counts.replaced++;
-    else
-        ix->counts.added++;
-    ix->pending++;
-    ix->pending_bytes += bytes;
-    if (ix->pending >= ix->opt.batch || ix->pending_bytes >= ix->opt.batch_bytes)
-        return commit(ix);
+    if (st != TRAWL_OK) {
+        writer_finish(ix->w);
+        progress_clear(&ix->prog);
+        fprintf(stderr, "trawl: index: %s\n", trawl_preparer_errmsg(ix->prep));
+        return st == TRAWL_ENOMEM ? INDEXER_NOMEM : INDEXER_DB_ERROR;
+    }
+    if (writer_put(ix->w, doc, bytes) != TRAWL_OK)
+        return writer_failed(ix);
+    ix->sent++;
     return INDEXER_OK;
 }
 
@@ -397,7 +381,7 @@ static indexer_result index_dir(indexer *ix, const char *path)
     return ix->walk_result;
 }
 
-indexer_result indexer_add(indexer *ix, const char *path)
+static indexer_result add_path(indexer *ix, const char *path)
 {
     struct stat st;
     if (stopped(ix))
@@ -420,6 +404,18 @@ indexer_result indexer_add(indexer *ix, const char *path)
     return index_file(ix, path, base ? base + 1 : path, f);
 }
 
+indexer_result indexer_add(indexer *ix, const char *path)
+{
+    indexer_result r = add_path(ix, path);
+    if (!ix->w)
+        return r;
+    if (r == INDEXER_DB_ERROR || r == INDEXER_NOMEM)
+        writer_finish(ix->w); /* its thread ends: the database is the caller's again */
+    else if (writer_sync(ix->w) != TRAWL_OK)
+        return writer_failed(ix);
+    return r;
+}
+
 /* Waits for the shards' workers and takes their counts. */
 static indexer_result finish_shards(indexer *ix)
 {
@@ -434,9 +430,17 @@ static indexer_result finish_shards(indexer *ix)
     return r == INDEXER_STRICT_STOP ? INDEXER_OK : r; /* the loop has stopped already */
 }
 
+/* Waits for the writer to put what is queued and commit. */
+static indexer_result finish_writer(indexer *ix)
+{
+    if (writer_finish(ix->w) != TRAWL_OK)
+        return writer_failed(ix);
+    return INDEXER_OK;
+}
+
 indexer_result indexer_finish(indexer *ix)
 {
-    indexer_result r = ix->opt.shards ? finish_shards(ix) : commit(ix);
+    indexer_result r = ix->opt.shards ? finish_shards(ix) : finish_writer(ix);
     show_progress(ix, 1);
     progress_clear(&ix->prog);
     return r;
@@ -444,8 +448,27 @@ indexer_result indexer_finish(indexer *ix)
 
 const indexer_counts *indexer_get_counts(indexer *ix)
 {
+    if (ix->w) {
+        writer_counts c;
+        writer_get_counts(ix->w, &c);
+        ix->counts.added = c.added;
+        ix->counts.replaced = c.replaced;
+        ix->counts.commits = c.commits;
+    }
     ix->counts.seconds = progress_now() - ix->prog.start;
     return &ix->counts;
+}
+
+/* The preparer, then the writer (which takes the database over). */
+static trawl_status start_writer(indexer *ix)
+{
+    char *msg = NULL;
+    trawl_status st = trawl_preparer_new(ix->db, &ix->prep);
+    if (st == TRAWL_OK)
+        st = writer_new(ix->db, ix->opt.batch, ix->opt.batch_bytes, !ix->opt.one_thread,
+                        &ix->w, &msg);
+    free(msg);
+    return st;
 }
 
 indexer *indexer_new(trawl_db *db, const indexer_options *opt)
@@ -463,7 +486,7 @@ indexer *indexer_new(trawl_db *db, const indexer_options *opt)
         ix->opt.max_record = JSONL_DEFAULT_MAX_LINE;
     ix->reader = jsonl_reader_new(ix->opt.max_record);
     ix->chunk = malloc(CHUNK_BYTES);
-    if (!ix->reader || !ix->chunk) {
+    if (!ix->reader || !ix->chunk || (!ix->opt.shards && start_writer(ix) != TRAWL_OK)) {
         indexer_free(ix);
         return NULL;
     }
@@ -475,6 +498,8 @@ void indexer_free(indexer *ix)
 {
     if (!ix)
         return;
+    writer_free(ix->w);
+    trawl_preparer_free(ix->prep);
     jsonl_reader_free(ix->reader);
     free(ix->chunk);
     free(ix);

@@ -7,7 +7,9 @@
  * directory walked recursively, or "-" for JSON Lines on stdin), turns records into
  * articles, adds or replaces them by id, and commits in batches, by count and by bytes,
  * so an interruption loses at most the batch in flight; or it hands the articles to the
- * parallel shards of index/shards.h, whose workers do that. A bad record or an unreadable
+ * parallel shards of index/shards.h, whose workers do that. Without shards, the database
+ * is written by a second thread (index/writer.h) from indexer_new until indexer_finish:
+ * the caller must not use it in between. A bad record or an unreadable
  * file is reported on stderr as "trawl: index: FILE:LINE: REASON" (or "FILE: REASON"),
  * counted as skipped, and passed over; with `strict` the loop stops there instead.
  */
@@ -23,8 +25,11 @@
  * about 20 s of CPU at batches of 250, 500, 1000 or 2000 articles (within the noise of
  * each other; 500 a little ahead), and more in one commit at the end, while memory grew
  * with the batch: 16 MB at 250, 21 MB at 500, 31 MB at 1000, 49 MB at 2000, 174 MB for
- * one commit. 500 keeps memory low and the batch an interruption can lose small. The byte
- * bound caps a batch of large articles. */
+ * one commit. 500 keeps memory low and the batch an interruption can lose small. With the
+ * database written on a second thread (index/writer.h), 500, 1000 and 2000 were again
+ * within the noise (24.6, 24.0, 24.0 s of CPU; 37.6, 37.0, 38.1 s wall on a loaded
+ * machine) while memory grew (26, 35, 52 MB). The byte bound caps a batch of large
+ * articles. */
 #define INDEXER_DEFAULT_BATCH 500
 #define INDEXER_DEFAULT_BATCH_BYTES ((uint64_t)64 * 1024 * 1024)
 
@@ -45,6 +50,8 @@ typedef struct {
     const volatile sig_atomic_t *stop; /* when it becomes non-zero, stop (may be NULL) */
     struct shards *shards; /* when not NULL, articles go to these parallel shards
                               (index/shards.h) instead of the database; borrowed */
+    int one_thread;        /* without shards: write the database on the calling thread
+                              too, instead of on a second one (for one core) */
 } indexer_options;
 
 typedef struct {
@@ -69,10 +76,12 @@ typedef struct indexer indexer;
  * of memory. Free with indexer_free. */
 indexer *indexer_new(trawl_db *db, const indexer_options *opt);
 
-/* Indexes one PATH argument. Anything other than INDEXER_OK means: stop adding. */
+/* Indexes one PATH argument; on return every article of it has been stored (and every
+ * full batch committed). Anything other than INDEXER_OK means: stop adding. */
 indexer_result indexer_add(indexer *ix, const char *path);
 
-/* Commits what is pending: INDEXER_OK or INDEXER_DB_ERROR (reported). With shards, waits
+/* Waits for the writer to store what is queued and commit it, after which the caller may
+ * use the database again: INDEXER_OK or INDEXER_DB_ERROR (reported). With shards, waits
  * for their workers to index what is queued and commit (shards_finish); merging them is
  * the caller's next step. */
 indexer_result indexer_finish(indexer *ix);

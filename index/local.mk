@@ -11,8 +11,9 @@ libtrawlapp_la_SOURCES += \
 	%reldir%/progress.h %reldir%/progress.c \
 	%reldir%/indexer.h %reldir%/indexer.c \
 	%reldir%/shards.h %reldir%/shards.c \
+	%reldir%/writer.h %reldir%/writer.c \
 	cli/cmd_index.c
 
-# index/shards.c runs worker threads.
+# index/shards.c and index/writer.c run threads.
 libtrawlapp_la_CFLAGS += -pthread
 APP_LIBS += -lpthread

@@ -9,6 +9,7 @@ ENGINE_TESTS = \
 	%reldir%/test_db \
 	%reldir%/test_search \
 	%reldir%/test_rank \
+	%reldir%/test_prepare \
 	%reldir%/test_merge
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS) %reldir%/test_symbols.sh
@@ -28,5 +29,7 @@ EXTRA_DIST += %reldir%/test_symbols.sh
 %canon_reldir%_test_search_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
 %canon_reldir%_test_rank_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
 %canon_reldir%_test_rank_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_prepare_CFLAGS = $(TEST_CFLAGS) -pthread
+%canon_reldir%_test_prepare_LDADD = $(TEST_LIBS) $(ENGINE_LIBS) -lpthread
 %canon_reldir%_test_merge_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_merge_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)

@@ -8,6 +8,7 @@ index_tests = \
 	%reldir%/test_source \
 	%reldir%/test_walk \
 	%reldir%/test_indexer \
+	%reldir%/test_writer \
 	%reldir%/test_shards
 check_PROGRAMS += $(index_tests)
 TESTS += $(index_tests)
@@ -31,6 +32,10 @@ TESTS += $(index_tests)
 %canon_reldir%_test_indexer_SOURCES = %reldir%/test_indexer.c
 %canon_reldir%_test_indexer_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_indexer_LDADD = $(TEST_LIBS) $(APP_LIBS)
+
+%canon_reldir%_test_writer_SOURCES = %reldir%/test_writer.c
+%canon_reldir%_test_writer_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_writer_LDADD = $(TEST_LIBS) $(APP_LIBS)
 
 %canon_reldir%_test_shards_SOURCES = %reldir%/test_shards.c
 %canon_reldir%_test_shards_CFLAGS = $(TEST_CFLAGS)

@@ -2,7 +2,7 @@
  * test_indexer.c: cmocka tests for the indexing loop (index/indexer.c) and its summary
  * line (index/progress.c), on databases in a mkdtemp directory: commits come in batches
  * by count and by bytes (a second, read-only handle sees only whole batches before the
- * end), bad records are counted and skipped or, with strict, stop the loop, a stop flag
+ * end), with the database written on a second thread or on the caller's, bad records are counted and skipped or, with strict, stop the loop, a stop flag
  * interrupts it, and the input size is known only for regular files. Run by `make check`.
  */
 #include <setjmp.h>
@@ -86,10 +86,10 @@ static uint64_t committed(fixture *f)
     return st.articles;
 }
 
-static void test_batches_by_count(void **state)
+/* Batches of 10 out of 25 articles, written on a second thread or (one_thread) not. */
+static void batches_by_count(fixture *f, int one_thread)
 {
-    fixture *f = *state;
-    indexer_options o = {.batch = 10, .total_bytes = -1};
+    indexer_options o = {.batch = 10, .total_bytes = -1, .one_thread = one_thread};
     write_records(f, 25, 99);
     indexer *ix = indexer_new(f->w, &o);
     assert_non_null(ix);
@@ -115,6 +115,16 @@ static void test_batches_by_count(void **state)
     assert_int_equal(indexer_get_counts(ix)->added, 0);
     assert_int_equal(committed(f), 25);
     indexer_free(ix);
+}
+
+static void test_batches_by_count(void **state)
+{
+    batches_by_count(*state, 0);
+}
+
+static void test_batches_by_count_one_thread(void **state)
+{
+    batches_by_count(*state, 1);
 }
 
 static void test_batches_by_bytes(void **state)
@@ -217,6 +227,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_batches_by_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches_by_count_one_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_by_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_record_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strict, setup, teardown),
