@@ -359,6 +359,24 @@ static void test_no_dictionary_record(void **state)
     deflateEnd(&zs);
     assert_int_equal(store_text_length(rec, reclen), len);
     assert_decodes_to(rec, reclen, json_text, len);
+    /* one decoder, records with and without the dictionary in turn (its prefix kept) */
+    store_decoder *dec = NULL;
+    size_t dlen;
+    unsigned char *withd = encode_ok(json_text, len, &dlen);
+    assert_int_equal(store_decoder_new(&dec), TRAWL_OK);
+    for (int round = 0; round < 4; round++) {
+        char *t = NULL;
+        size_t n = 0, tail = 9;
+        assert_int_equal(store_decoder_borrow(dec, round % 2 ? rec : withd,
+                                              round % 2 ? reclen : dlen, &t, &n, &tail),
+                         TRAWL_OK);
+        assert_int_equal(n, len);
+        assert_int_equal(tail, 0);
+        assert_memory_equal(t, json_text, len);
+        assert_int_equal(t[len], '\0');
+    }
+    store_decoder_free(dec);
+    free(withd);
 }
 
 /* Edits a copy of rec's length field: the rest of the record is unchanged. */
