@@ -24,11 +24,18 @@
  * Version 1 records read as version 2 ones with an empty tail.
  *
  * A record decodes only when every byte is accounted for: known version and dictionary,
- * canonical lengths, a deflate stream that ends exactly at the end of the record with zero
- * padding bits, inflating to exactly the recorded length, with a matching CRC. Anything
- * else is TRAWL_ECORRUPT. Memory is bounded by the header: the output buffer is the
- * recorded length (itself checked against STORE_MAX_TEXT and against deflate's maximum
- * ratio of 1032:1 to the stream's size) and inflate may not write past it.
+ * canonical lengths, a deflate stream that ends exactly at the end of the record (in its
+ * last byte), inflating to exactly the recorded length, with a matching CRC. Anything
+ * else is TRAWL_ECORRUPT. The padding bits after the final block's end code in the last
+ * byte are not checked: they carry no data (the CRC covers every byte of the text), and
+ * libdeflate, which decodes records (see store_decoder below), cannot report where in the
+ * byte the stream ended; the zlib decoder before it refused non-zero padding. Memory is
+ * bounded by the header: the output buffer is the recorded length (itself checked against
+ * STORE_MAX_TEXT and against deflate's maximum ratio of 1032:1 to the stream's size) plus
+ * a fixed slack, and libdeflate may not write past it.
+ *
+ * Records are written with zlib (deflate, level 6) and read with libdeflate; both speak
+ * plain RFC 1951, so the format is the same whichever library wrote a record.
  *
  * The hit summary (store_summary_encode) is a second, tiny format kept in a Xapian value
  * slot, so that a search hit shows its id, title and date without inflating the record:
@@ -52,6 +59,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <libdeflate.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -64,10 +72,6 @@
 #define STORE_MEMLEVEL 8
 #define STORE_WINDOW_BITS (-15) /* raw deflate, 32 KiB window */
 #define DEFLATE_MAX_RATIO 1032  /* 258 bytes per 2 bits: no stream inflates further */
-/* Spare room after a record's text in the inflate buffer: zlib's fast decoding loop
- * (inflate_fast) runs only while 258 bytes of output room remain, so without it the last
- * 258 bytes of every text went through the slow loop. */
-#define INFLATE_SLACK 259
 
 /* A parsed record header. */
 struct header {
@@ -363,59 +367,30 @@ trawl_status store_encoder_encode_split(store_encoder *enc, const char *text, si
     return encoder_encode(enc, text, len, tail, out, outlen);
 }
 
-/* The padding bits after the final block's end code, in the last byte the stream used,
- * must be zero (as deflate writes them): a flip there would otherwise go unnoticed.
- * `bits` is the count of unused bits inflate reports (data_type & 7). */
-static int padding_is_zero(const z_stream *zs, int bits)
-{
-    if (bits == 0)
-        return 1;
-    unsigned last = zs->next_in[-1];
-    return (last >> (8 - bits)) == 0;
-}
+/* A decoder decodes with libdeflate, which is 2-3 times faster than zlib's inflate but
+ * has no preset-dictionary call. A raw deflate stream compressed against a dictionary
+ * decodes, bit for bit, as the tail of a stream that first writes the dictionary itself:
+ * a stored block that is not the last one (a 0x00 byte: BFINAL 0, BTYPE 00 and the
+ * padding to the byte boundary; then LEN, the dictionary length, and NLEN = ~LEN, both
+ * little-endian 16 bits) and the dictionary bytes, after which the record's stream goes
+ * on from a byte boundary. The decoder keeps that prefix in `in`, built once per
+ * dictionary id, copies only each record's stream after it, and inflates into `out`,
+ * which then holds the dictionary followed by the text: the text starts at prefix_out.
+ * A record without a dictionary decodes straight from the record. */
+#define STORED_HEADER 5
+/* Spare output room after the text: libdeflate's fast loop runs only while about 300
+ * bytes of output room remain (FASTLOOP_MAX_BYTES_WRITTEN in its decompressor). */
+#define LIBDEFLATE_SLACK 320
 
-/* Inflates the stream stream[0..slen) with zs (freshly reset, its dictionary set) into
- * buf (room for textlen + 1 bytes) and checks it ends exactly at slen with zero padding
- * and yields exactly textlen bytes. */
-static trawl_status inflate_exact(z_stream *zs, const unsigned char *stream, size_t slen,
-                                  char *buf, size_t textlen)
-{
-    zs->next_in = stream;
-    zs->avail_in = (uInt)slen;
-    zs->next_out = (Bytef *)buf;
-    zs->avail_out = (uInt)(textlen + INFLATE_SLACK); /* room to notice overlong output */
-    int rc, padding_ok = 1;
-    for (;;) {
-        /* Z_BLOCK stops after each block; after the last one, data_type holds the number
-         * of unused (padding) bits in the last byte read, plus 64 (last block) and 128
-         * (at a block boundary). */
-        rc = inflate(zs, Z_BLOCK);
-        if (rc == Z_OK && (zs->data_type & 192) == 192)
-            padding_ok = padding_is_zero(zs, zs->data_type & 7);
-        if (rc != Z_OK)
-            break;
-        if (zs->avail_in == 0 && (zs->data_type & 192) != 192)
-            break; /* out of input before the end: truncated */
-        if (zs->avail_out == 0)
-            break; /* longer than recorded */
-    }
-    if (rc == Z_STREAM_END && padding_ok && zs->avail_in == 0 && zs->total_out == textlen)
-        return TRAWL_OK;
-    return rc == Z_MEM_ERROR ? TRAWL_ENOMEM : TRAWL_ECORRUPT;
-}
-
-/* A decoder keeps one raw inflate stream (with its 32 KiB window) from record to record:
- * inflateReset instead of inflateInit2 and inflateEnd, so decoding a record allocates
- * only its output (and store_decoder_borrow, nothing once its buffer is large enough).
- * The dictionary is still copied into the window for every record (inflateSetDictionary,
- * a 32 KiB memcpy, about 1 us): inflateReset empties the window, and inflateResetKeep,
- * which keeps it, keeps the last record's text in it too, which the next record's
- * distances must not see; zlib has no way to restore a window but to copy it again. */
 struct store_decoder {
-    z_stream zs;
-    int ready; /* zs is initialised */
-    char *buf; /* store_decoder_borrow's output */
-    size_t cap;
+    struct libdeflate_decompressor *d;
+    unsigned char *in; /* [stored block header][dictionary][the record's stream] */
+    size_t incap;
+    unsigned prefix_dict; /* the dictionary id in `in`, STORE_DICT_NONE for none yet */
+    size_t prefix_in;     /* bytes of `in` before the record's stream */
+    size_t prefix_out;    /* the dictionary's length: where the text starts in `out` */
+    char *out;            /* the dictionary, then the text (store_decoder_borrow's result) */
+    size_t outcap;
 };
 
 trawl_status store_decoder_new(store_decoder **out)
@@ -426,12 +401,11 @@ trawl_status store_decoder_new(store_decoder **out)
     store_decoder *dec = calloc(1, sizeof *dec);
     if (dec == NULL)
         return TRAWL_ENOMEM;
-    int rc = inflateInit2(&dec->zs, STORE_WINDOW_BITS);
-    if (rc != Z_OK) {
+    dec->d = libdeflate_alloc_decompressor();
+    if (dec->d == NULL) {
         free(dec);
-        return zstatus(rc);
+        return TRAWL_ENOMEM;
     }
-    dec->ready = 1;
     *out = dec;
     return TRAWL_OK;
 }
@@ -440,27 +414,89 @@ void store_decoder_free(store_decoder *dec)
 {
     if (dec == NULL)
         return;
-    if (dec->ready)
-        inflateEnd(&dec->zs);
-    free(dec->buf);
+    libdeflate_free_decompressor(dec->d);
+    free(dec->in);
+    free(dec->out);
     free(dec);
 }
 
-/* Decodes rec into buf (room for textlen + INFLATE_SLACK bytes), the header h parsed. */
+/* Makes dec->in hold the stored block of dict followed by room for slen more bytes
+ * (building the prefix only when the dictionary changed). */
+static trawl_status set_prefix(store_decoder *dec, const store_dict *dict, size_t slen)
+{
+    size_t need = STORED_HEADER + dict->len + slen;
+    if (dict->len > 0xffff)
+        return TRAWL_EINTERNAL; /* a stored block holds at most 65535 bytes */
+    if (dec->incap < need) {
+        unsigned char *in = realloc(dec->in, need);
+        if (in == NULL)
+            return TRAWL_ENOMEM;
+        dec->in = in;
+        dec->incap = need;
+    }
+    if (dec->prefix_dict != dict->id) {
+        unsigned len = (unsigned)dict->len, nlen = ~len & 0xffff;
+        unsigned char *p = dec->in;
+        p[0] = 0x00;
+        p[1] = (unsigned char)len;
+        p[2] = (unsigned char)(len >> 8);
+        p[3] = (unsigned char)nlen;
+        p[4] = (unsigned char)(nlen >> 8);
+        memcpy(p + STORED_HEADER, dict->data, dict->len);
+        dec->prefix_dict = dict->id;
+        dec->prefix_in = STORED_HEADER + dict->len;
+        dec->prefix_out = dict->len;
+    }
+    return TRAWL_OK;
+}
+
+/* Makes dec->out hold n bytes. */
+static trawl_status out_room(store_decoder *dec, size_t n)
+{
+    if (dec->outcap >= n)
+        return TRAWL_OK;
+    char *out = realloc(dec->out, n);
+    if (out == NULL)
+        return TRAWL_ENOMEM;
+    dec->out = out;
+    dec->outcap = n;
+    return TRAWL_OK;
+}
+
+/* Decodes rec (its header h parsed) into dec->out; on success *text points at the text
+ * in it, NUL-terminated. The stream must end exactly at the end of the record and yield
+ * exactly h->textlen bytes with the recorded CRC. libdeflate cannot say where in the last
+ * byte the stream ended, so the padding bits after it are not checked (they carry no
+ * data; see the format comment at the top). */
 static trawl_status decode_into(store_decoder *dec, const unsigned char *rec, size_t len,
-                                const struct header *h, char *buf)
+                                const struct header *h, char **text)
 {
     const store_dict *dict = h->dict == STORE_DICT_NONE ? NULL : store_dict_find(h->dict);
-    if (inflateReset(&dec->zs) != Z_OK ||
-        (dict && inflateSetDictionary(&dec->zs, dict->data, (uInt)dict->len) != Z_OK))
-        return TRAWL_EINTERNAL;
-    trawl_status st = inflate_exact(&dec->zs, rec + h->size, len - h->size, buf, h->textlen);
-    uLong crc = crc32(crc32(0L, Z_NULL, 0), rec + h->tailpos, (uInt)h->tailn);
-    if (st == TRAWL_OK && crc32(crc, (const Bytef *)buf, (uInt)h->textlen) != h->crc)
-        st = TRAWL_ECORRUPT;
-    if (st == TRAWL_OK)
-        buf[h->textlen] = '\0';
-    return st;
+    const unsigned char *stream = rec + h->size, *in = stream;
+    size_t slen = len - h->size, inlen = slen, skip = 0;
+    trawl_status st;
+    if (dict) {
+        if ((st = set_prefix(dec, dict, slen)) != TRAWL_OK)
+            return st;
+        memcpy(dec->in + dec->prefix_in, stream, slen);
+        in = dec->in;
+        inlen = dec->prefix_in + slen;
+        skip = dec->prefix_out;
+    }
+    if ((st = out_room(dec, skip + h->textlen + LIBDEFLATE_SLACK)) != TRAWL_OK)
+        return st;
+    size_t used_in = 0, used_out = 0;
+    enum libdeflate_result rc = libdeflate_deflate_decompress_ex(
+        dec->d, in, inlen, dec->out, skip + h->textlen + LIBDEFLATE_SLACK, &used_in, &used_out);
+    if (rc != LIBDEFLATE_SUCCESS || used_in != inlen || used_out != skip + h->textlen)
+        return TRAWL_ECORRUPT;
+    char *t = dec->out + skip;
+    uint32_t crc = libdeflate_crc32(0, rec + h->tailpos, h->tailn);
+    if (libdeflate_crc32(crc, t, h->textlen) != h->crc)
+        return TRAWL_ECORRUPT;
+    t[h->textlen] = '\0';
+    *text = t;
+    return TRAWL_OK;
 }
 
 /* Sets the OUT parameters of a decode to nothing; TRAWL_EINVAL when they are missing. */
@@ -476,48 +512,42 @@ static trawl_status decode_args(const store_decoder *dec, char **text, size_t *t
     return dec == NULL || text == NULL || textlen == NULL ? TRAWL_EINVAL : TRAWL_OK;
 }
 
+/* Who frees what: *text is the caller's (free), a copy of the text decoded in dec. */
 trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, size_t len,
                                   char **text, size_t *textlen, size_t *tail)
 {
-    struct header h;
+    char *t = NULL;
+    size_t n = 0, tl = 0;
     trawl_status st = decode_args(dec, text, textlen, tail);
     if (st != TRAWL_OK)
         return st;
-    if (parse_header(rec, len, &h) != 0)
-        return TRAWL_ECORRUPT;
-    char *buf = malloc(h.textlen + INFLATE_SLACK);
-    if (buf == NULL)
-        return TRAWL_ENOMEM;
-    if ((st = decode_into(dec, rec, len, &h, buf)) != TRAWL_OK) {
-        free(buf);
+    if ((st = store_decoder_borrow(dec, rec, len, &t, &n, &tl)) != TRAWL_OK)
         return st;
-    }
-    *text = buf;
-    *textlen = h.textlen;
+    char *copy = malloc(n + 1);
+    if (copy == NULL)
+        return TRAWL_ENOMEM;
+    memcpy(copy, t, n + 1);
+    *text = copy;
+    *textlen = n;
     if (tail)
-        *tail = h.taillen;
+        *tail = tl;
     return TRAWL_OK;
 }
 
+/* Who frees what: *text points into dec, valid until dec's next decode or its free. */
 trawl_status store_decoder_borrow(store_decoder *dec, const unsigned char *rec, size_t len,
                                   char **text, size_t *textlen, size_t *tail)
 {
     struct header h;
+    char *t = NULL;
     trawl_status st = decode_args(dec, text, textlen, tail);
     if (st != TRAWL_OK)
         return st;
     if (parse_header(rec, len, &h) != 0)
         return TRAWL_ECORRUPT;
-    if (dec->cap < h.textlen + INFLATE_SLACK) {
-        char *buf = realloc(dec->buf, h.textlen + INFLATE_SLACK);
-        if (buf == NULL)
-            return TRAWL_ENOMEM;
-        dec->buf = buf;
-        dec->cap = h.textlen + INFLATE_SLACK;
-    }
-    if ((st = decode_into(dec, rec, len, &h, dec->buf)) != TRAWL_OK)
+    if ((st = decode_into(dec, rec, len, &h, &t)) != TRAWL_OK)
         return st;
-    *text = dec->buf;
+    *text = t;
     *textlen = h.textlen;
     if (tail)
         *tail = h.taillen;

@@ -43,7 +43,8 @@ trawl_status store_encoder_encode(store_encoder *enc, const char *text, size_t l
 trawl_status store_encoder_encode_split(store_encoder *enc, const char *text, size_t len,
                                         size_t tail, unsigned char **out, size_t *outlen);
 
-/* A reusable decoder: keeps its inflate state from record to record. A reader
+/* A reusable decoder (libdeflate): keeps its state, its dictionary prefix and its
+ * buffers from record to record. A reader
  * (engine/db.c) keeps one per handle. Not thread-safe: one decoder per thread. */
 typedef struct store_decoder store_decoder;
 

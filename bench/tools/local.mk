@@ -7,3 +7,9 @@ EXTRA_PROGRAMS += %reldir%/store-placement
 %canon_reldir%_store_placement_SOURCES = %reldir%/store-placement.cc
 %canon_reldir%_store_placement_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 %canon_reldir%_store_placement_LDADD = $(ENGINE_LIBS)
+
+# zlib vs libdeflate decoding every record of a database: make bench/tools/store-decode
+EXTRA_PROGRAMS += %reldir%/store-decode
+%canon_reldir%_store_decode_SOURCES = %reldir%/store-decode.cc
+%canon_reldir%_store_decode_CXXFLAGS = $(AM_CXXFLAGS) $(XAPIAN_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_store_decode_LDADD = $(ENGINE_LIBS)

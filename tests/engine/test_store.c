@@ -86,6 +86,26 @@ static void assert_corrupt(const unsigned char *rec, size_t len, const char *wha
     free(copy);
 }
 
+/* A damaged record that libdeflate still decodes must decode to exactly the original
+ * text (a flip in bits no decoder reads: the final byte's padding, or a precode length
+ * libdeflate does not check the way zlib did); anything else is TRAWL_ECORRUPT. Returns
+ * 1 when it decoded. */
+static int corrupt_or_same(const unsigned char *rec, size_t len, const char *text,
+                           size_t textlen, const char *what, size_t at)
+{
+    char *out = NULL;
+    size_t outlen = 99;
+    trawl_status st = store_decode(rec, len, &out, &outlen);
+    if (st == TRAWL_OK) {
+        if (outlen != textlen || memcmp(out, text, textlen) != 0)
+            fail_msg("%s at %zu: decoded to a different text", what, at);
+        free(out);
+        return 1;
+    }
+    assert_corrupt(rec, len, what, at);
+    return 0;
+}
+
 static void test_empty(void **state)
 {
     (void)state;
@@ -228,19 +248,29 @@ static void test_trailing_garbage(void **state)
 }
 
 /* Every single-bit flip anywhere in the record is caught (header checks, inflate, the
- * zero-padding check, the length and the CRC between them). */
+ * length and the CRC between them) or gives back the very same text: since libdeflate
+ * decodes records, a flip in the final byte's padding bits, or one that libdeflate decodes
+ * to the same text where zlib stopped, is not damage to the text (a handful of the
+ * record's bits: printed; 4 of 1072 when this was written). */
 static void test_every_bit_flip(void **state)
 {
     (void)state;
     size_t reclen;
     unsigned char *rec = encode_ok(json_text, strlen(json_text), &reclen);
+    size_t same = 0;
     for (size_t i = 0; i < reclen; i++) {
         for (int bit = 0; bit < 8; bit++) {
             rec[i] ^= (unsigned char)(1u << bit);
-            assert_corrupt(rec, reclen, "bit flip", i * 8 + (size_t)bit);
+            if (corrupt_or_same(rec, reclen, json_text, strlen(json_text), "bit flip",
+                                i * 8 + (size_t)bit)) {
+                print_message("bit flip at byte %zu of %zu, bit %d: the same text\n", i,
+                              reclen, bit);
+                same++;
+            }
             rec[i] ^= (unsigned char)(1u << bit);
         }
     }
+    assert_true(same < 8 * reclen / 20);
     assert_decodes_to(rec, reclen, json_text, strlen(json_text));
     free(rec);
 }
@@ -329,6 +359,24 @@ static void test_no_dictionary_record(void **state)
     deflateEnd(&zs);
     assert_int_equal(store_text_length(rec, reclen), len);
     assert_decodes_to(rec, reclen, json_text, len);
+    /* one decoder, records with and without the dictionary in turn (its prefix kept) */
+    store_decoder *dec = NULL;
+    size_t dlen;
+    unsigned char *withd = encode_ok(json_text, len, &dlen);
+    assert_int_equal(store_decoder_new(&dec), TRAWL_OK);
+    for (int round = 0; round < 4; round++) {
+        char *t = NULL;
+        size_t n = 0, tail = 9;
+        assert_int_equal(store_decoder_borrow(dec, round % 2 ? rec : withd,
+                                              round % 2 ? reclen : dlen, &t, &n, &tail),
+                         TRAWL_OK);
+        assert_int_equal(n, len);
+        assert_int_equal(tail, 0);
+        assert_memory_equal(t, json_text, len);
+        assert_int_equal(t[len], '\0');
+    }
+    store_decoder_free(dec);
+    free(withd);
 }
 
 /* Edits a copy of rec's length field: the rest of the record is unchanged. */
@@ -563,7 +611,8 @@ static void test_split_roundtrip(void **state)
 }
 
 /* Every truncation, every single-bit flip (the tail-length field included: the CRC covers
- * it) and trailing bytes of a version 2 record are caught, by one decoder reused across
+ * it; a flip may decode only to the same text, as in test_every_bit_flip) and trailing
+ * bytes of a version 2 record are caught, by one decoder reused across
  * all of them, which still decodes good records of both versions afterwards. */
 static void test_split_damage(void **state)
 {
@@ -575,19 +624,24 @@ static void test_split_damage(void **state)
     assert_int_equal(store_decoder_new(&dec), TRAWL_OK);
     unsigned char *rec = encode_split_ok(enc, json_text, len, 150, &reclen);
     unsigned char *v1 = encode_ok(json_text, len, &v1len);
+    size_t flips_same = 0;
     for (size_t n = 0; n < reclen; n++)
         check_decoder(dec, rec, n, NULL, 0, 0, TRAWL_ECORRUPT, "truncated", n);
     for (size_t i = 0; i < reclen; i++) {
         for (int bit = 0; bit < 8; bit++) {
             rec[i] ^= (unsigned char)(1u << bit);
-            check_decoder(dec, rec, reclen, NULL, 0, 0, TRAWL_ECORRUPT, "bit flip",
-                          i * 8 + (size_t)bit);
-            assert_corrupt(rec, reclen, "bit flip (store_decode)", i * 8 + (size_t)bit);
+            /* the decoder and store_decode agree; a flip that decodes gives the text */
+            int same = corrupt_or_same(rec, reclen, json_text, len, "bit flip (store_decode)",
+                                       i * 8 + (size_t)bit);
+            check_decoder(dec, rec, reclen, json_text, len, 150,
+                          same ? TRAWL_OK : TRAWL_ECORRUPT, "bit flip", i * 8 + (size_t)bit);
+            flips_same += (size_t)same;
             rec[i] ^= (unsigned char)(1u << bit);
             if (bit == 3) /* good records between bad ones: the decoder recovers */
                 check_decoder(dec, v1, v1len, json_text, len, 0, TRAWL_OK, "v1 after", i);
         }
     }
+    assert_true(flips_same < 8 * reclen / 20);
     unsigned char *longer = malloc(reclen + 1);
     assert_non_null(longer);
     memcpy(longer, rec, reclen);
