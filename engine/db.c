@@ -52,12 +52,6 @@ static const struct {
                           .min_normlen = 0.5}, 0},
 };
 
-/* The default ranking with every term weighed by Xapian's own IneB2Weight instead of the
- * engine/rank.h fast path (same scores, slower): what a handle opened with
- * TRAWL_XAPIAN_WEIGHTS=1 in the environment uses, so tests and benchmarks can compare. */
-static const shim_weight default_by_xapian = {.scheme = SHIM_WEIGHT_INEB2, .c = 0.5,
-                                              .xapian_lengths = 1};
-
 
 /* Snowball's English stop word list (snowballstem.org, algorithms/english/stop.txt),
  * dropped from queries by the default ranking (a query of stop words only keeps them). */
@@ -109,7 +103,11 @@ struct trawl_db {
     shim_db *x;
     char *path;
     int writable;
-    int xapian_weights; /* TRAWL_XAPIAN_WEIGHTS=1 at open: see default_by_xapian */
+    /* The default ranking with every term weighed by Xapian's own IneB2Weight instead of
+     * the engine/rank.h fast path (same scores, slower), used when the handle was opened
+     * with TRAWL_XAPIAN_WEIGHTS=1 in the environment, so tests and benchmarks can compare. */
+    shim_weight default_by_xapian;
+    int xapian_weights;
     char *errmsg;   /* last failure; NULL means "" */
     char *language;
     char **fields;  /* filter field names seen, in first-seen order */
@@ -332,6 +330,8 @@ trawl_status trawl_db_open(const char *path, unsigned flags, trawl_db **out, cha
     db->writable = (flags & TRAWL_DB_WRITABLE) != 0;
     db->xapian_weights = getenv("TRAWL_XAPIAN_WEIGHTS") != NULL &&
                          strcmp(getenv("TRAWL_XAPIAN_WEIGHTS"), "1") == 0;
+    db->default_by_xapian = rankings[TRAWL_RANK_DEFAULT].weight;
+    db->default_by_xapian.xapian_lengths = 1;
     if (db->writable)
         make_parents(path);
     st = shim_open(path, db->writable, &db->x, &cause);
@@ -1041,7 +1041,7 @@ static char *who_name(trawl_db *db, const struct who *w)
 static const shim_weight *ranking_weight(const trawl_db *db, trawl_ranking r)
 {
     if (r == TRAWL_RANK_DEFAULT && db->xapian_weights)
-        return &default_by_xapian;
+        return &db->default_by_xapian;
     return &rankings[r].weight;
 }
 

@@ -15,10 +15,10 @@
  * Xapian's own IneB2Weight); see doc/ranking.md.
  *
  * What is rewritten: terms weighted as themselves (under AND, OR, AND_MAYBE, XOR, and the
- * weighted side of AND_NOT and FILTER). Left to Xapian: phrases and NEAR (their terms are
+ * weighted side of AND_NOT and FILTER), and a partial last word's wildcard synonym (expanded,
+ * combined and weighed as Xapian does). Left to Xapian: phrases and NEAR (their terms are
  * weighted only for documents that pass the position check, so few lengths are looked up),
- * synonyms and wildcards (a partial last word), the boolean side of FILTER and AND_NOT, and
- * anything else.
+ * other synonyms and wildcards, the boolean side of FILTER and AND_NOT, and anything else.
  */
 #ifndef TRAWL_RANK_H
 #define TRAWL_RANK_H
