@@ -1,6 +1,7 @@
 /*
- * snippet.c: cleaning article text for snippets, making the marked snippet from the words
- * the shim found (as Xapian's MSet::snippet makes it), and turning a marked snippet into
+ * snippet.c: cleaning article text for snippets, indexing a text's bytes as bit masks
+ * (for the shim's tokeniser and the window's offsets), making the marked snippet from the
+ * words the shim found (as Xapian's MSet::snippet makes it), and turning a marked snippet into
  * plain text with highlight spans. Called by engine/db.c for each hit of a search; see
  * snippet.h for the flow and doc/snippets.md for why it is not Xapian's own.
  */
@@ -216,6 +217,10 @@ void snippet_scratch_free(snippet_scratch *s)
     free(s->words);
     free(s->cur);
     free(s->out);
+    free(s->masks.word);
+    free(s->masks.high);
+    free(s->masks.removed);
+    free(s->masks.removed_before);
     *s = (snippet_scratch){0};
 }
 
@@ -233,6 +238,149 @@ static int grow(void **buf, size_t *cap, size_t n, size_t size)
     *buf = p;
     *cap = c;
     return 0;
+}
+
+/* ---- the text's bit masks (snippet_index) ---------------------------------------------- */
+
+/* A byte's classes for the masks. */
+enum { MASK_WORD = 1, MASK_HIGH = 2, MASK_BLANK = 4 };
+
+static unsigned mask_class(unsigned char c)
+{
+    int letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z', digit = c >= '0' && c <= '9';
+    return (letter || digit || c == '_' ? MASK_WORD : 0) | (c >= 0x80 ? MASK_HIGH : 0) |
+           (blank_byte(c) ? MASK_BLANK : 0);
+}
+
+/* The masks of the 64 bytes at p, byte by byte; *blank gets the blank bytes. */
+static void masks64_scalar(const unsigned char *p, uint64_t *word, uint64_t *high,
+                           uint64_t *blank)
+{
+    uint64_t w = 0, h = 0, b = 0;
+    for (unsigned k = 0; k < 64; k++) {
+        unsigned c = mask_class(p[k]);
+        w |= (uint64_t)(c & MASK_WORD) << k;
+        h |= (uint64_t)((c & MASK_HIGH) >> 1) << k;
+        b |= (uint64_t)((c & MASK_BLANK) >> 2) << k;
+    }
+    *word = w;
+    *high = h;
+    *blank = b;
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The same sixteen bytes at a time. Bytes >= 0x80 are negative as signed bytes, so the
+ * signed comparisons below never take them for ASCII. */
+static void masks64_sse2(const unsigned char *p, uint64_t *word, uint64_t *high,
+                         uint64_t *blank)
+{
+    uint64_t w = 0, h = 0, b = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        /* (v | 0x20) - 'a' < 26 as unsigned: shifted by 128 into a signed comparison */
+        __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i letter = _mm_cmplt_epi8(_mm_sub_epi8(lower, _mm_set1_epi8((char)('a' + 128))),
+                                        _mm_set1_epi8((char)(-128 + 26)));
+        __m128i digit = _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8((char)('0' + 128))),
+                                       _mm_set1_epi8((char)(-128 + 10)));
+        __m128i under = _mm_cmpeq_epi8(v, _mm_set1_epi8('_'));
+        /* blank: ' ', '\t'..'\r' (9..13), and the highlight markers 1 and 2 */
+        __m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+        __m128i ctl = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(8)),
+                                    _mm_cmplt_epi8(v, _mm_set1_epi8(14)));
+        __m128i marker = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0)),
+                                       _mm_cmplt_epi8(v, _mm_set1_epi8(3)));
+        __m128i wm = _mm_or_si128(_mm_or_si128(letter, digit), under);
+        __m128i bm = _mm_or_si128(_mm_or_si128(space, ctl), marker);
+        w |= (uint64_t)(unsigned)_mm_movemask_epi8(wm) << (16 * k);
+        h |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << (16 * k);
+        b |= (uint64_t)(unsigned)_mm_movemask_epi8(bm) << (16 * k);
+    }
+    *word = w;
+    *high = h;
+    *blank = b;
+}
+#endif
+
+/* Makes every mask array of m hold at least n words; -1 when out of memory (the arrays
+ * that did grow stay valid, and capmask keeps the smallest capacity). */
+static int grow_masks(snippet_masks *m, size_t n)
+{
+    size_t cap = n < 64 ? 64 : 2 * n;
+    void *p;
+    if (!(p = realloc(m->word, cap * sizeof *m->word)))
+        return -1;
+    m->word = p;
+    if (!(p = realloc(m->high, cap * sizeof *m->high)))
+        return -1;
+    m->high = p;
+    if (!(p = realloc(m->removed, cap * sizeof *m->removed)))
+        return -1;
+    m->removed = p;
+    if (!(p = realloc(m->removed_before, cap * sizeof *m->removed_before)))
+        return -1;
+    m->removed_before = p;
+    m->capmask = cap;
+    return 0;
+}
+
+typedef void (*masks64_fn)(const unsigned char *, uint64_t *, uint64_t *, uint64_t *);
+
+static trawl_status index_text(snippet_scratch *s, const char *text, size_t len,
+                               masks64_fn masks64)
+{
+    snippet_masks *m = &s->masks;
+    size_t n = len / 64 + 1, removed = 0;
+    uint64_t carry = 1; /* the byte before the text counts as blank: a leading blank goes */
+    unsigned char last[64];
+
+    m->text = NULL;
+    m->len = 0;
+    if (n + 1 > m->capmask && grow_masks(m, n + 1) < 0)
+        return TRAWL_ENOMEM;
+    for (size_t j = 0; j < n; j++) {
+        const unsigned char *p = (const unsigned char *)text + 64 * j;
+        uint64_t blank;
+        if (64 * j + 64 > len) { /* the last, partial block: zeros are in no class */
+            memset(last, 0, sizeof last);
+            memcpy(last, p, len - 64 * j);
+            p = last;
+        }
+        masks64(p, &m->word[j], &m->high[j], &blank);
+        m->removed[j] = blank & ((blank << 1) | carry);
+        carry = blank >> 63;
+        m->removed_before[j] = removed;
+        removed += (size_t)__builtin_popcountll(m->removed[j]);
+    }
+    m->removed_before[n] = removed;
+    m->nmask = n;
+    m->text = text;
+    m->len = len;
+    return TRAWL_OK;
+}
+
+trawl_status snippet_index(snippet_scratch *s, const char *text, size_t len)
+{
+#ifdef __SSE2__
+    return index_text(s, text, len, masks64_sse2);
+#else
+    return index_text(s, text, len, masks64_scalar);
+#endif
+}
+
+trawl_status snippet_index_scalar(snippet_scratch *s, const char *text, size_t len)
+{
+    return index_text(s, text, len, masks64_scalar);
+}
+
+/* Removed bytes before position i (i <= the indexed length). */
+static size_t removed_before(const snippet_masks *m, size_t i)
+{
+    size_t j = i / 64, k = i % 64;
+    uint64_t r = m->removed[j] & ((~(uint64_t)0) >> (63 - k) >> 1);
+    return m->removed_before[j] + (r ? (size_t)__builtin_popcountll(r) : 0);
 }
 
 /* The code point at text[i] (of len bytes), decoded as Xapian's Utf8Iterator decodes it
@@ -353,6 +501,17 @@ static void best_window(snippet_word *w, size_t n, double *cur, size_t length, s
             *last = i;
         }
     }
+}
+
+/* clean_ends from the masks: a word's removed bytes are the removed bits before its end. */
+static size_t clean_ends_masked(const snippet_masks *m, snippet_word *w, size_t n)
+{
+    size_t removed = m->removed_before[m->nmask];
+    for (size_t k = 0; k < n; k++)
+        w[k].cend = w[k].end - removed_before(m, w[k].end);
+    if (m->len > removed && m->len > 0 && blank_byte((unsigned char)m->text[m->len - 1]))
+        removed++; /* a space at the end */
+    return m->len - removed;
 }
 
 /* Sets each word's cend: where it ends in the text as snippet_clean would leave it.
@@ -531,7 +690,8 @@ trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
         return TRAWL_ENOMEM;
     if (nweights)
         memcpy(s->cur, weights, nweights * sizeof *s->cur);
-    clean = clean_ends(text, len, w, n);
+    clean = s->masks.text == text && s->masks.len == len ? clean_ends_masked(&s->masks, w, n)
+                                                         : clean_ends(text, len, w, n);
     best_window(w, n, s->cur,
                 snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1, &first,
                 &last);

@@ -1134,6 +1134,45 @@ static bool next_token(const char *text, size_t len, size_t i, token &t)
     return true;
 }
 
+/* Whether the ASCII word text[s, e) simply ends at text[e] (e < len), as next_token would
+ * end it: no suffix ("+", "#"), no non-ASCII character, no joiner that joins ("'" or "&"
+ * before a word character; ",", "." or ";" between digits), and no acronym ("U.S."). */
+static bool plain_word_end(const char *text, size_t len, size_t s, size_t e)
+{
+    unsigned char c = static_cast<unsigned char>(text[e]);
+    unsigned char next = e + 1 < len ? static_cast<unsigned char>(text[e + 1]) : 0;
+    if (!(byte_class.c[c] & (BYTE_JOINER | BYTE_HIGH)))
+        return c != '+' && c != '#';
+    if (c >= 0x80 || next >= 0x80)
+        return false;
+    if (c == '\'' || c == '&')
+        return !ascii_word(next);
+    if (c == '.' && e == s + 1 && ascii_upper(static_cast<unsigned char>(text[s])))
+        return false; // may be an acronym
+    return !((byte_class.c[static_cast<unsigned char>(text[e - 1])] & BYTE_DIGIT) &&
+             (byte_class.c[next] & BYTE_DIGIT));
+}
+
+/* next_token, faster for the common case: the text's masks (snippet_index) find the next
+ * ASCII word and its end with a count of zeros; a word that starts with or meets anything
+ * else (a non-ASCII byte, a joining character such as "'" or "." after it, "+" or "#")
+ * is read by next_token, which gives the same token from any position before the word
+ * that only ASCII non-word bytes separate from it. */
+static bool next_token_masked(const char *text, size_t len, const snippet_masks *mk, size_t i,
+                              token &t)
+{
+    size_t s = snippet_next_word_or_high(mk, i);
+    if (s >= len)
+        return false;
+    if (static_cast<unsigned char>(text[s]) >= 0x80)
+        return next_token(text, len, s, t);
+    size_t e = snippet_next_non_word(mk, s);
+    if (e < len && !plain_word_end(text, len, s, e))
+        return next_token(text, len, s, t);
+    t = token{s, e, e, false};
+    return true;
+}
+
 /* The term of token t, lower-cased into w, as Xapian's tokeniser makes it. */
 static void token_term(const char *text, const token &t, std::string &w)
 {
@@ -1239,9 +1278,11 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
         for (const auto &p : m->phrases)
             keep = std::max(keep, p.size() - 1);
         last.clear();
+        if (snippet_index(out, text, len) != TRAWL_OK)
+            throw std::bad_alloc();
         std::string w;
         token t;
-        for (size_t i = 0; next_token(text, len, i, t); i = t.end) {
+        for (size_t i = 0; next_token_masked(text, len, &out->masks, i, t); i = t.end) {
             size_t first = 0, p = SNIPPET_NO_PROBE;
             bool built = false;
             w.clear();

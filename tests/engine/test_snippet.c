@@ -3,7 +3,8 @@
  * snippeting, making the marked snippet from a text's words (the densest window, "..."
  * marks, leading and trailing punctuation, highlighted words and phrases) with an ASCII
  * stand-in for the shim's character classes, and turning a marked snippet into plain
- * text with highlight spans. No database; test_snippet_quality compares whole snippets
+ * text with highlight spans, and the text's bit masks (snippet_index, SSE2 and byte by
+ * byte, against a byte-by-byte reading). No database; test_snippet_quality compares whole snippets
  * with Xapian's. Run by `make check`.
  */
 #include <setjmp.h>
@@ -238,6 +239,127 @@ static void test_make(void **state)
     snippet_scratch_free(&s); /* twice: it leaves the scratch empty */
 }
 
+/* ---- the text's bit masks (snippet_index) ---- */
+
+/* A random text of n bytes drawn from bytes every mask cares about: letters, digits, '_',
+ * each blank (and the highlight markers), NUL, punctuation, and bytes >= 0x80. */
+static char *random_text(size_t n, unsigned *seed)
+{
+    static const char pool[] = "aZq09_ \t\n\r\v\f\x01\x02.,'&+#-\x7f\x80\xc3\xa9\xff";
+    char *t = malloc(n + 1);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        unsigned r = (*seed >> 16) % 4;
+        /* runs: a quarter of the bytes repeat the one before (blank runs, words) */
+        t[i] = i > 0 && r == 0 ? t[i - 1] : pool[(*seed >> 8) % (sizeof pool - 1)];
+    }
+    t[n] = '\0';
+    return t;
+}
+
+static int is_blank(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || c == 1 || c == 2;
+}
+
+static int get_bit(const uint64_t *a, size_t i)
+{
+    return (int)((a[i / 64] >> (i % 64)) & 1);
+}
+
+/* Both builders give the bits a byte-by-byte reading of the text gives, and nothing past
+ * its end; the running count of removed bytes agrees. */
+static void test_masks(void **state)
+{
+    snippet_scratch a = {0}, b = {0};
+    unsigned seed = 7;
+    (void)state;
+    for (size_t n = 0; n < 600; n += 1 + n / 8) {
+        char *t = random_text(n, &seed);
+        assert_int_equal(snippet_index(&a, t, n), TRAWL_OK);
+        assert_int_equal(snippet_index_scalar(&b, t, n), TRAWL_OK);
+        assert_int_equal(a.masks.nmask, n / 64 + 1);
+        assert_int_equal(b.masks.nmask, a.masks.nmask);
+        size_t removed = 0;
+        for (size_t i = 0; i < 64 * a.masks.nmask; i++) {
+            unsigned char c = i < n ? (unsigned char)t[i] : 0;
+            int word = i < n && (isalnum(c) || c == '_') && c < 0x80;
+            int high = i < n && c >= 0x80;
+            int gone = i < n && is_blank(c) && (i == 0 || is_blank((unsigned char)t[i - 1]));
+            if (i % 64 == 0) {
+                assert_int_equal(a.masks.removed_before[i / 64], removed);
+                assert_int_equal(b.masks.removed_before[i / 64], removed);
+            }
+            removed += (size_t)gone;
+            if (get_bit(a.masks.word, i) != word || get_bit(b.masks.word, i) != word ||
+                get_bit(a.masks.high, i) != high || get_bit(b.masks.high, i) != high ||
+                get_bit(a.masks.removed, i) != gone || get_bit(b.masks.removed, i) != gone)
+                fail_msg("length %zu, byte %zu (0x%02x): masks disagree", n, i, c);
+        }
+        assert_int_equal(a.masks.removed_before[a.masks.nmask], removed);
+        /* the searches, from every position */
+        for (size_t i = 0; i <= n; i++) {
+            size_t w = i, nw = i;
+            while (w < n && !((isalnum((unsigned char)t[w]) && (unsigned char)t[w] < 0x80) ||
+                              t[w] == '_' || (unsigned char)t[w] >= 0x80))
+                w++;
+            while (nw < n && (unsigned char)t[nw] < 0x80 &&
+                   (isalnum((unsigned char)t[nw]) || t[nw] == '_'))
+                nw++;
+            assert_int_equal(snippet_next_word_or_high(&a.masks, i), w);
+            assert_int_equal(snippet_next_non_word(&a.masks, i), nw);
+        }
+        free(t);
+    }
+    snippet_scratch_free(&a);
+    snippet_scratch_free(&b);
+}
+
+/* snippet_make gives the same snippet whether it reads white space from the masks (the
+ * text indexed) or from the text (indexed masks of another text are not used). */
+static void test_make_masked(void **state)
+{
+    snippet_scratch s = {0};
+    const double weights[3] = {2.0, 1.5, 1.0};
+    const char *const match[] = {"aZq", "09", "q0"};
+    unsigned seed = 11;
+    size_t compared = 0, matched = 0;
+    (void)state;
+    for (int round = 0; round < 300; round++) {
+        size_t n = (size_t)(round * 7 % 700);
+        char *t = random_text(n, &seed), *other = random_text(n + 1, &seed);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)t[i] >= 0x80 || t[i] == 0)
+                t[i] = ' '; /* ASCII without NUL: strlen and read_words see all of it */
+        char *plain = NULL;
+        for (int masked = 0; masked < 2; masked++) {
+            const char *marked = NULL;
+            read_words(t, match, 3, &s);
+            assert_int_equal(masked ? snippet_index(&s, t, n) : snippet_index(&s, other, n + 1),
+                             TRAWL_OK);
+            assert_int_equal(snippet_make(t, n, &s, weights, 3, 20 + (size_t)round % 90,
+                                          ascii_class, &marked),
+                             TRAWL_OK);
+            if (!masked) {
+                plain = strdup(marked);
+                assert_non_null(plain);
+            } else if (strcmp(plain, marked) != 0) {
+                fail_msg("round %d: '%s' from the text, '%s' from the masks", round, plain,
+                         marked);
+            }
+        }
+        matched += strchr(plain, '\x01') != NULL;
+        compared++;
+        free(plain);
+        free(t);
+        free(other);
+    }
+    assert_int_equal(compared, 300);
+    assert_true(matched > 30); /* the texts do hold matches to window on */
+    snippet_scratch_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_unmark),
         cmocka_unit_test(test_make),
+        cmocka_unit_test(test_masks),
+        cmocka_unit_test(test_make_masked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
