@@ -26,6 +26,7 @@
 #include "prepare.h"
 #include "shim.h"
 #include "snippet.h"
+#include "status.h"
 #include "store.h"
 
 /* ---- policy ------------------------------------------------------------------------- */
@@ -133,14 +134,10 @@ struct trawl_results {
 /* Records a failure on the handle; returns st. */
 static trawl_status db_fail(trawl_db *db, trawl_status st, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    st = status_record(&db->errmsg, st, fmt, ap);
     va_end(ap);
-    free(db->errmsg);
-    db->errmsg = msg;
     return st;
 }
 

@@ -5,6 +5,7 @@
 noinst_LTLIBRARIES += libtrawlcore.la
 libtrawlcore_la_SOURCES = \
 	%reldir%/trawl.h \
+	%reldir%/status.h \
 	%reldir%/status.c \
 	%reldir%/article.h \
 	%reldir%/article.c \

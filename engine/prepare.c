@@ -30,6 +30,7 @@
 
 #include "article.h"
 #include "prepare.h"
+#include "status.h"
 #include "store.h"
 
 #define TITLE_WDF 3
@@ -45,14 +46,10 @@ struct trawl_preparer {
 /* Records a failure on the preparer; returns st. */
 static trawl_status prep_fail(trawl_preparer *p, trawl_status st, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+    st = status_record(&p->errmsg, st, fmt, ap);
     va_end(ap);
-    free(p->errmsg);
-    p->errmsg = msg;
     return st;
 }
 

@@ -1,9 +1,13 @@
 /*
  * status.c: the static texts behind trawl_status: trawl_strerror (for people),
  * trawl_status_name (the stable wire name used by the protocol and the CLI's --json) and
- * trawl_version. Called by every layer that reports a failure.
+ * trawl_version; and status_record, which stores a failure's message on a handle. Called
+ * by every layer that reports a failure.
  */
-#include "trawl.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "status.h"
 
 /* One row per status, indexed by its value. */
 static const struct {
@@ -40,4 +44,14 @@ const char *trawl_status_name(trawl_status st)
 const char *trawl_version(void)
 {
     return TRAWL_VERSION;
+}
+
+trawl_status status_record(char **slot, trawl_status st, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    free(*slot);
+    *slot = msg;
+    return st;
 }
