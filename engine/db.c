@@ -884,6 +884,9 @@ static trawl_results *results_new(size_t n)
     return r;
 }
 
+/* Decoding and snippet buffers a handle keeps from one search to the next (each). */
+#define KEEP_BUFFER_BYTES (4u << 20)
+
 /* The characters of text to ask Xapian for: it may add SNIPPET_OMIT at both ends, beyond
  * the length it is given, and the snippet must stay within `chars`. */
 static size_t snippet_budget(size_t chars)
@@ -993,7 +996,7 @@ static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results
 {
     const char *body = NULL, *marked;
     char *owned = NULL;
-    size_t len;
+    size_t len, scan;
     trawl_status st = hit_body(db, m, r, i, &body, &len);
 
     if (st != TRAWL_OK)
@@ -1002,7 +1005,9 @@ static trawl_status make_snippet(trawl_db *db, const shim_mset *m, trawl_results
         body = r->hits[i].title;
         len = strlen(body);
     }
-    st = marked_snippet(db, m, body, len, snippet_budget(chars), &marked, &owned);
+    scan = snippet_scan_length(body, len);
+    db->snip.text_goes_on = scan < len;
+    st = marked_snippet(db, m, body, scan, snippet_budget(chars), &marked, &owned);
     if (st == TRAWL_OK &&
         (st = snippet_unmark(marked, owned != NULL, chars, &r->snippets[i], &r->spans[i],
                              &r->hits[i].nhighlights)) != TRAWL_OK)
@@ -1163,6 +1168,9 @@ trawl_status trawl_db_search(trawl_db *db, const trawl_query *q, trawl_results *
     if (st == TRAWL_OK && (st = shim_revision(db->x, &r->revision)) != TRAWL_OK)
         db_shim_fail(db, st, "cannot read the revision");
     shim_mset_free(m);
+    /* buffers grown for a huge article go; those of ordinary ones stay for the next */
+    store_decoder_trim(db->dec, KEEP_BUFFER_BYTES);
+    snippet_scratch_trim(&db->snip, KEEP_BUFFER_BYTES);
     if (st != TRAWL_OK) {
         trawl_results_free(r);
         return st;

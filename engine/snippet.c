@@ -224,6 +224,14 @@ void snippet_scratch_free(snippet_scratch *s)
     *s = (snippet_scratch){0};
 }
 
+void snippet_scratch_trim(snippet_scratch *s, size_t keep)
+{
+    if (s && s->capwords * sizeof *s->words + s->capcur * sizeof *s->cur + s->capout +
+                     s->masks.capmask * (3 * sizeof(uint64_t) + sizeof(size_t)) >
+                 keep)
+        snippet_scratch_free(s);
+}
+
 /* Grows *buf (of *cap elements of `size` bytes) to hold at least n; -1 when out of memory. */
 static int grow(void **buf, size_t *cap, size_t n, size_t size)
 {
@@ -238,6 +246,19 @@ static int grow(void **buf, size_t *cap, size_t n, size_t size)
     *buf = p;
     *cap = c;
     return 0;
+}
+
+size_t snippet_scan_length(const char *text, size_t len)
+{
+    size_t n = SNIPPET_MAX_SCAN;
+    if (len <= n)
+        return len;
+    for (size_t k = n; k > n - 256; k--)
+        if (blank_byte((unsigned char)text[k]))
+            return k; /* text[k] is the first byte left out */
+    while (n > 0 && !char_start((unsigned char)text[n]))
+        n--;
+    return n;
 }
 
 /* ---- the text's bit masks (snippet_index) ---------------------------------------------- */
@@ -597,8 +618,11 @@ static void snippet_tail(struct marked *m, const char *text, size_t len, size_t 
     size_t i = end, n;
     unsigned ch, cls;
 
-    if (end == len)
+    if (end == len) {
+        if (m->s->text_goes_on)
+            put_bytes(m, SNIPPET_OMIT, strlen(SNIPPET_OMIT));
         return;
+    }
     for (; i < len; i += n) {
         n = decode(text, len, i, &ch);
         cls = classify(ch);
@@ -623,7 +647,7 @@ static void snippet_tail(struct marked *m, const char *text, size_t len, size_t 
     }
     if (trailing) {
         put_text(m, text, end, i);
-        if (i == len)
+        if (i == len && !m->s->text_goes_on)
             return;
     }
     put_bytes(m, SNIPPET_OMIT, strlen(SNIPPET_OMIT));

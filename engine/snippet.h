@@ -38,6 +38,19 @@ extern "C" {
 /* Where text was cut off. */
 #define SNIPPET_OMIT "..."
 
+/* The most bytes of one text a snippet is looked for in: past them, a longer text's
+ * words are not read (as Elasticsearch highlights only the first million characters).
+ * Keeps a hit on a huge article (up to STORE_MAX_TEXT, 64 MiB) from costing hundreds of
+ * megabytes of words and a quarter of a second per 13 MB; no Reuters article comes near
+ * it, and below it the snippets are Xapian's (doc/snippets.md). */
+#define SNIPPET_MAX_SCAN (1024 * 1024)
+
+/* How much of text[0..len) to read for a snippet: all of it when it is at most
+ * SNIPPET_MAX_SCAN bytes, else the longest prefix of at most that many bytes that ends
+ * before a blank byte (so that no word is cut), or, when the last 256 bytes hold none, at
+ * a UTF-8 character boundary. */
+size_t snippet_scan_length(const char *text, size_t len);
+
 /* Cleans text[0..len) in place for Xapian's MSet::snippet (db_snippet_reference): the
  * marker bytes become spaces, and every run of white space (newlines included) becomes one
  * space, trimmed at both ends, so a snippet is one line (snippet_make reads the text as if
@@ -99,9 +112,16 @@ typedef struct {
     char *out;
     size_t outlen, capout;
     snippet_masks masks;
+    int text_goes_on; /* the caller's: the text given to snippet_make is the first part
+                       * of a longer one (snippet_scan_length), so a snippet that reaches
+                       * its end ends with SNIPPET_OMIT */
 } snippet_scratch;
 
 void snippet_scratch_free(snippet_scratch *s);
+
+/* Frees the scratch's buffers when together they hold more than `keep` bytes (after a
+ * snippet of a long text), as snippet_scratch_free does; otherwise leaves them. */
+void snippet_scratch_trim(snippet_scratch *s, size_t keep);
 
 /* Builds s->masks for text[0..len) (with SSE2 where the compiler has it, else byte by
  * byte; both give the same bits). The masks stay valid while the text does not change;

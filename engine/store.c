@@ -420,6 +420,18 @@ void store_decoder_free(store_decoder *dec)
     free(dec);
 }
 
+void store_decoder_trim(store_decoder *dec, size_t keep)
+{
+    if (dec == NULL || (dec->incap <= keep && dec->outcap <= keep))
+        return;
+    free(dec->in);
+    free(dec->out);
+    dec->in = NULL;
+    dec->out = NULL;
+    dec->incap = dec->outcap = 0;
+    dec->prefix_dict = STORE_DICT_NONE; /* the prefix went with `in` */
+}
+
 /* Makes dec->in hold the stored block of dict followed by room for slen more bytes
  * (building the prefix only when the dictionary changed). */
 static trawl_status set_prefix(store_decoder *dec, const store_dict *dict, size_t slen)

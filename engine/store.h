@@ -67,6 +67,11 @@ trawl_status store_decoder_decode(store_decoder *dec, const unsigned char *rec, 
 trawl_status store_decoder_borrow(store_decoder *dec, const unsigned char *rec, size_t len,
                                   char **text, size_t *textlen, size_t *tail);
 
+/* Frees the decoder's buffers when either has grown past `keep` bytes (after a huge
+ * record), so that one hit on a huge article does not stay in memory; the next decode
+ * allocates again. Any borrowed text is invalid afterwards. NULL-safe. */
+void store_decoder_trim(store_decoder *dec, size_t keep);
+
 /* Decodes a record. On success *text (caller frees) holds *textlen bytes followed by a NUL
  * (not counted). A truncated, corrupt or unknown-version record gives TRAWL_ECORRUPT and
  * never reads outside `rec`. */

@@ -360,6 +360,53 @@ static void test_make_masked(void **state)
     snippet_scratch_free(&s);
 }
 
+/* Texts over SNIPPET_MAX_SCAN are read up to a blank (no word cut) or, with no blank near
+ * the bound, a character boundary; shorter ones whole. */
+static void test_scan_length(void **state)
+{
+    size_t n = SNIPPET_MAX_SCAN + 1000;
+    char *t = malloc(n + 1);
+    (void)state;
+    assert_non_null(t);
+    memset(t, 'a', n);
+    t[n] = '\0';
+    assert_int_equal(snippet_scan_length(t, 10), 10);
+    assert_int_equal(snippet_scan_length(t, SNIPPET_MAX_SCAN), SNIPPET_MAX_SCAN);
+    t[SNIPPET_MAX_SCAN - 100] = ' ';
+    assert_int_equal(snippet_scan_length(t, n), SNIPPET_MAX_SCAN - 100);
+    t[SNIPPET_MAX_SCAN - 3] = '\n';
+    assert_int_equal(snippet_scan_length(t, n), SNIPPET_MAX_SCAN - 3);
+    memset(t, 'a', n);
+    memcpy(t + SNIPPET_MAX_SCAN - 1, "\xc3\xa9", 2); /* the bound inside a character */
+    assert_int_equal(snippet_scan_length(t, n), SNIPPET_MAX_SCAN - 1);
+    free(t);
+}
+
+/* With text_goes_on, a snippet that reaches the end of the text it was given ends with
+ * "...", even after trailing punctuation; without, it ends there. */
+static void test_text_goes_on(void **state)
+{
+    static const char *const texts[] = {"alpha beta cocoa", "alpha beta cocoa\"", "x cocoa"};
+    const char *const match[] = {"cocoa"};
+    const double weights[1] = {1.0};
+    snippet_scratch s = {0};
+    (void)state;
+    for (size_t k = 0; k < 3; k++)
+        for (int on = 0; on < 2; on++) {
+            const char *marked = NULL;
+            size_t len = strlen(texts[k]), ml;
+            read_words(texts[k], match, 1, &s);
+            s.text_goes_on = on;
+            assert_int_equal(snippet_make(texts[k], len, &s, weights, 1, 100, ascii_class,
+                                          &marked),
+                             TRAWL_OK);
+            ml = strlen(marked);
+            if (on != (ml >= 3 && strcmp(marked + ml - 3, "...") == 0))
+                fail_msg("'%s' with text_goes_on %d: '%s'", texts[k], on, marked);
+        }
+    snippet_scratch_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_make),
         cmocka_unit_test(test_masks),
         cmocka_unit_test(test_make_masked),
+        cmocka_unit_test(test_scan_length),
+        cmocka_unit_test(test_text_goes_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -379,6 +379,38 @@ static void test_no_dictionary_record(void **state)
     free(withd);
 }
 
+/* store_decoder_trim drops buffers grown past its bound (after a big record), keeps
+ * smaller ones, and the decoder goes on decoding either way (the dictionary prefix is
+ * built again). */
+static void test_decoder_trim(void **state)
+{
+    (void)state;
+    size_t len = strlen(json_text), blen = (size_t)3 << 20, dlen, biglen, n, tail;
+    char *big = make_text(blen, 7), *t = NULL;
+    unsigned char *small = encode_ok(json_text, len, &dlen), *bigrec = encode_ok(big, blen, &biglen);
+    store_decoder *dec = NULL;
+    assert_int_equal(store_decoder_new(&dec), TRAWL_OK);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(store_decoder_borrow(dec, small, dlen, &t, &n, &tail), TRAWL_OK);
+        char *kept = t;
+        store_decoder_trim(dec, (size_t)1 << 20); /* small buffers: kept */
+        assert_ptr_equal(t, kept);
+        assert_memory_equal(t, json_text, len);
+        assert_int_equal(store_decoder_borrow(dec, bigrec, biglen, &t, &n, &tail), TRAWL_OK);
+        assert_int_equal(n, blen);
+        assert_memory_equal(t, big, blen);
+        store_decoder_trim(dec, (size_t)1 << 20); /* 3 MiB: dropped */
+        assert_int_equal(store_decoder_borrow(dec, small, dlen, &t, &n, &tail), TRAWL_OK);
+        assert_int_equal(n, len);
+        assert_memory_equal(t, json_text, len);
+    }
+    store_decoder_trim(NULL, 0);
+    store_decoder_free(dec);
+    free(small);
+    free(bigrec);
+    free(big);
+}
+
 /* Edits a copy of rec's length field: the rest of the record is unchanged. */
 static void test_length_field(void **state)
 {
@@ -830,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_non_ascii),
         cmocka_unit_test(test_10mb),
+        cmocka_unit_test(test_decoder_trim),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_header_layout),

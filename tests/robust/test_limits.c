@@ -4,8 +4,9 @@
  * query (on one line under the default --max-line, and parsed under --max-line 64 MiB),
  * queries over and at the word limit (TRAWL_MAX_QUERY_WORDS),
  * a query at the 65536-byte limit, and a pipelined stream of requests whose ids are
- * huge JSON trees (the read-ahead queue must charge for them). Each must get its too_large (or a bad_query / a
- * result, at the limit) answer, the server must go on answering, and its peak resident
+ * huge JSON trees (the read-ahead queue must charge for them), and searches whose hit is a
+ * 12 MiB article (snippets read its first SNIPPET_MAX_SCAN bytes). Each must get its
+ * too_large (or a bad_query / a result, at the limit) answer, the server must go on answering, and its peak resident
  * memory (VmHWM) may not grow past the bounds documented in doc/limits.md over what it
  * used after its first search.
  */
@@ -265,12 +266,87 @@ static void test_parsed_million_terms(void **state)
     drv_free(&s);
 }
 
+/* An article of HUGE_BODY bytes: "quokka" near its start, "zebra" only at its end. */
+#define HUGE_BODY (12 * MIB)
+#define GROWTH_HUGE_KIB (2 * HUGE_BODY / 1024 + 16 * 1024) /* 2 x the text + 16 MiB */
+
+static void write_huge_corpus(const char *path)
+{
+    static const char *const words[] = {"alpha", "beta", "gamma", "delta", "oil"};
+    FILE *f = fopen(path, "w");
+    size_t n = 0, k = 0;
+    assert_non_null(f);
+    fputs("{\"id\":\"huge\",\"title\":\"Huge\",\"body\":\"", f);
+    while (n < HUGE_BODY) {
+        const char *w = n == 600 ? "quokka" : words[k++ % 5];
+        n += (size_t)fprintf(f, "%s ", w);
+    }
+    fputs("zebra\"}\n{\"id\":\"small\",\"title\":\"Small\",\"body\":\"oil\"}\n", f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A search for q with 200-character snippets: the huge article must be its only hit;
+ * returns how many highlights its snippet has, and the snippet in *snippet (caller
+ * frees). */
+static size_t huge_hit(struct srv *s, const char *q, char **snippet)
+{
+    json_t *r = robust_call(s, json_pack("{s:s,s:s,s:i}", "op", "search", "q", q, "snippet", 200),
+                            TIMEOUT_MS);
+    json_t *hits = json_object_get(r, "hits"), *hit = json_array_get(hits, 0);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_int_equal(json_array_size(hits), 1);
+    assert_string_equal(json_string_value(json_object_get(hit, "doc")), "huge");
+    *snippet = strdup(json_string_value(json_object_get(hit, "snippet")));
+    size_t n = json_array_size(json_object_get(hit, "highlights"));
+    json_decref(r);
+    return n;
+}
+
+/* A hit on a 12 MiB article: its snippet comes from its first SNIPPET_MAX_SCAN bytes
+ * (a word only at its end is found by the search but not highlighted: the snippet is then
+ * cut from the scanned part, "..." at both ends), and the server's peak memory grows by
+ * at most twice the text plus 16 MiB (it was 9 times the text, and 0.26 s a hit). */
+static void test_huge_article(void **state)
+{
+    (void)state;
+    char corpus[400], hdb[400], *snippet = NULL;
+    snprintf(corpus, sizeof corpus, "%s/huge.jsonl", tmp);
+    snprintf(hdb, sizeof hdb, "%s/huge-db", tmp);
+    write_huge_corpus(corpus);
+    const char *args[] = {drv_trawl_bin(), "index", "--quiet", "--db", hdb, corpus, NULL};
+    assert_int_equal(drv_run(args), 0);
+
+    struct srv s;
+    assert_int_equal(drv_start(&s, tmp, hdb, NULL), 0);
+    json_t *r = robust_call(&s, json_pack("{s:s,s:s,s:i}", "op", "search", "q", "nowhere",
+                                          "snippet", 200),
+                            TIMEOUT_MS);
+    assert_true(json_is_true(json_object_get(r, "ok"))); /* warm, not yet on the article */
+    json_decref(r);
+    r = robust_call(&s, json_pack("{s:s}", "op", "ping"), TIMEOUT_MS);
+    json_decref(r);
+    long base = robust_vmhwm_kib(s.pid);
+
+    assert_true(huge_hit(&s, "quokka", &snippet) >= 1);
+    assert_non_null(strstr(snippet, "quokka"));
+    free(snippet);
+    assert_int_equal(huge_hit(&s, "zebra", &snippet), 0);
+    assert_null(strstr(snippet, "zebra"));
+    assert_true(strncmp(snippet, "...", 3) == 0);
+    assert_true(strlen(snippet) > 6 && strcmp(snippet + strlen(snippet) - 3, "...") == 0);
+    free(snippet);
+    check_alive_and_bounded(&s, base, (long)GROWTH_HUGE_KIB, "hits on a 12 MiB article");
+    assert_int_equal(drv_stop(&s, TIMEOUT_MS), 0);
+    drv_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_line_limit),
         cmocka_unit_test(test_parsed_million_terms),
         cmocka_unit_test(test_pipelined_trees),
+        cmocka_unit_test(test_huge_article),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
