@@ -158,11 +158,16 @@ trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char
  * suffixes as "C++"; no CJK n-grams) into out->words[0..out->nwords) (grown with realloc,
  * the caller's), marking each with what it matches as MSet::snippet matches it: the word
  * itself a query term, or its stem (with the memo stemmer) a stemmed "Z" term, or a
- * wildcard's prefix, or it ends a phrase of the query. A word whose first three letters
+ * wildcard's prefix, or it ends a phrase of the query. A word whose first two letters
  * begin no word sought is not stemmed: it cannot match. *weights (n of them, borrowed
  * from the mset) are the relevance of each term and phrase as MSet::snippet weighs them. */
 trawl_status shim_mset_words(shim_db *s, const shim_mset *m, const char *text, size_t len,
                              snippet_scratch *out, const double **weights, size_t *nweights);
+/* For the tests: 1 when the fast tokeniser shim_mset_words uses (plain ASCII words taken
+ * from the text's masks) and the plain one read text[0..len) into the same words (the
+ * same begin, term end, end and acronym flag); 0 when not, with *where the byte offset
+ * at which they part; -1 when out of memory. */
+int shim_tokens_agree(const char *text, size_t len, size_t *where);
 /* The snippet_classify classes of a code point, from Xapian's Unicode tables and
  * MSet::snippet's lists of leading and trailing punctuation. Never fails. */
 unsigned shim_char_class(unsigned ch);

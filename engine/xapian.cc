@@ -1319,6 +1319,31 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
     }
 }
 
+int shim_tokens_agree(const char *text, size_t len, size_t *where)
+{
+    snippet_scratch sc = {};
+    token a, b;
+    bool more_a, more_b;
+    size_t i = 0, j = 0;
+    *where = 0;
+    if (snippet_index(&sc, text, len) != TRAWL_OK)
+        return -1;
+    do {
+        more_a = next_token(text, len, i, a);
+        more_b = next_token_masked(text, len, &sc.masks, j, b);
+        if (more_a != more_b || (more_a && (a.begin != b.begin || a.core != b.core ||
+                                            a.end != b.end || a.acronym != b.acronym))) {
+            *where = more_a ? a.begin : b.begin;
+            snippet_scratch_free(&sc);
+            return 0;
+        }
+        i = a.end;
+        j = b.end;
+    } while (more_a);
+    snippet_scratch_free(&sc);
+    return 1;
+}
+
 unsigned shim_char_class(unsigned ch)
 {
     using namespace Xapian::Unicode;
