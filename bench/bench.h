@@ -22,6 +22,7 @@ enum { BENCH_OK = 0, BENCH_FAILED = 1, BENCH_USAGE = 2 };
 int bench_query_main(int argc, char **argv);   /* cmd_query.c */
 int bench_index_main(int argc, char **argv);   /* cmd_index.c */
 int bench_compare_main(int argc, char **argv); /* cmd_compare.c */
+int bench_median_main(int argc, char **argv);  /* cmd_compare.c */
 
 /* ---- clock ------------------------------------------------------------------------ */
 

@@ -6,7 +6,10 @@
  * path (results.snippet=200.all.p50_us); the machine description and the run settings,
  * equal on both sides by construction, are left out. `--get PATH REPORT.json` prints one
  * figure instead (PATH's keys separated by '/': results/snippet=200/all/p50_us), for
- * scripts that check targets.
+ * scripts that check targets. `trawl-bench median` makes one report of several rounds of
+ * the same benchmark, every figure the median of the rounds, so that a burst of another
+ * job's load during one round does not decide a figure (make bench runs three rounds,
+ * alternating the engines).
  */
 #include "bench.h"
 
@@ -14,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const skipped[] = {"machine", "stats", "runs", "warmup", "limit",
-                                      "parallel", "pipeline", "queries", "startup_ms_max"};
+static const char *const skipped[] = {"machine", "stats",    "runs",    "warmup",
+                                      "limit",   "parallel", "pipeline", "queries",
+                                      "startup_ms_max", "rounds"};
 
 static int is_skipped(const char *key)
 {
@@ -72,7 +76,7 @@ static json_t *load(const char *path)
     json_error_t err;
     json_t *j = json_load_file(path, 0, &err);
     if (!j || !json_is_object(j)) {
-        fprintf(stderr, "trawl-bench compare: cannot read report '%s': %s (line %d)\n", path,
+        fprintf(stderr, "trawl-bench: cannot read report '%s': %s (line %d)\n", path,
                 j ? "not a JSON object" : err.text, err.line);
         json_decref(j);
         return NULL;
@@ -148,5 +152,93 @@ int bench_compare_main(int argc, char **argv)
     }
     json_decref(l);
     json_decref(r);
+    return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Replaces every number under in[0] (an object) with the median of the numbers at the
+ * same place in in[0..n) (the lower of the two middle ones when n is even: always a
+ * value one round measured); a figure missing from a round, or not a number there,
+ * becomes null. Objects are walked where every round has one; other values stay as the
+ * first round has them. -1 when out of memory. */
+static int median_walk(json_t **in, size_t n, double *scratch)
+{
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_t **sub = malloc(n * sizeof *sub);
+    if (!sub)
+        return -1;
+    json_object_foreach_safe(in[0], tmp, key, v) {
+        size_t objects = 0, numbers = 0;
+        for (size_t i = 0; i < n; i++) {
+            sub[i] = json_object_get(in[i], key);
+            objects += json_is_object(sub[i]);
+            if (json_is_number(sub[i]))
+                scratch[numbers++] = json_number_value(sub[i]);
+        }
+        if (json_is_object(v)) {
+            if (objects == n && median_walk(sub, n, scratch) < 0)
+                goto nomem;
+            continue;
+        }
+        if (!json_is_number(v))
+            continue;
+        json_t *m = json_null();
+        if (numbers == n) {
+            qsort(scratch, n, sizeof *scratch, cmp_double);
+            double mid = scratch[(n - 1) / 2];
+            m = json_is_integer(v) ? json_integer((json_int_t)mid) : json_real(mid);
+        }
+        if (!m || json_object_set_new(in[0], key, m) < 0)
+            goto nomem;
+    }
+    free(sub);
+    return 0;
+nomem:
+    free(sub);
+    return -1;
+}
+
+int bench_median_main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs("usage: trawl-bench median ROUND.json...\n"
+              "Prints one report whose every figure is the median of the rounds' (reports of\n"
+              "the same benchmark: the same command run several times).\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? BENCH_USAGE : BENCH_OK;
+    }
+    size_t n = (size_t)argc - 1;
+    json_t **in = calloc(n, sizeof *in);
+    double *scratch = malloc(n * sizeof *scratch);
+    int rc = BENCH_FAILED;
+    size_t loaded = 0;
+    if (!in || !scratch) {
+        fputs("trawl-bench median: out of memory\n", stderr);
+        goto done;
+    }
+    for (; loaded < n; loaded++)
+        if (!(in[loaded] = load(argv[loaded + 1])))
+            goto done;
+    if (median_walk(in, n, scratch) < 0 ||
+        json_object_set_new(in[0], "rounds", json_integer((json_int_t)n)) < 0) {
+        fputs("trawl-bench median: out of memory\n", stderr);
+        goto done;
+    }
+    if (json_dumpf(in[0], stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
+        putchar('\n');
+        rc = BENCH_OK;
+    }
+done:
+    for (size_t i = 0; i < loaded; i++)
+        json_decref(in[i]);
+    free(in);
+    free(scratch);
     return rc;
 }

@@ -2,7 +2,8 @@
  * main.c: the trawl-bench program: dispatches its subcommands from a const table.
  * `trawl-bench query` times searches over the pipe protocol (cmd_query.c), `trawl-bench
  * index` times an indexer (cmd_index.c), `trawl-bench compare` puts two JSON reports side
- * by side (cmd_compare.c). `make bench` drives all three (bench/run-bench.sh).
+ * by side and `trawl-bench median` merges rounds of one (cmd_compare.c). `make bench`
+ * drives them all (bench/run-bench.sh).
  */
 #include "bench.h"
 #include "eval.h"
@@ -17,6 +18,7 @@ static const struct {
     {"query", bench_query_main, "latency and throughput of searches over the pipe protocol"},
     {"index", bench_index_main, "time, speed, memory and sizes of indexing a corpus"},
     {"compare", bench_compare_main, "two JSON reports side by side, with their ratios"},
+    {"median", bench_median_main, "one report of several rounds: every figure their median"},
     {"eval", bench_eval_main, "ranking quality on test collections with judgments"},
 };
 

@@ -10,13 +10,18 @@
 #
 #   run-bench.sh TRAWL_BENCH TRAWL FTS5_INDEX FTS5_SERVE SHARED_DIR RESULTS_MD
 #
-# $BENCH_RUNS (default 3) counted passes over the queries, after one warm-up pass.
+# The query benchmark runs in $BENCH_ROUNDS rounds (default 3), each engine once a round
+# (alternating, so the two sides of a ratio ran close together in time), each run one
+# warm-up pass and $BENCH_RUNS (default 1) counted passes over the queries; every figure
+# reported is the median of the rounds (trawl-bench median), so that a burst of another
+# job's load during one run (a run of trawl's takes about a second) does not decide it.
 # Skips with a message (exit 0) when SHARED_DIR has no corpus.
 set -u
 
 bench=$1 trawl=$2 fts5_index=$3 fts5_serve=$4 shared=$5 results=$6
 invocation="$*"
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-1}
+rounds=${BENCH_ROUNDS:-3}
 corpus=$shared/corpora/reuters21578.jsonl.gz
 queries=$shared/bench/queries-reuters.txt
 if [ ! -f "$corpus" ] || [ ! -f "$queries" ]; then
@@ -68,18 +73,26 @@ queries_marked=$tmp/queries.txt
 query() { # query LABEL P SNIPPETS OUT -- SERVER...
     label=$1 p=$2 snippets=$3 out=$4
     shift 5
-    step "queries: $label, P=$p, snippet $snippets"
+    step "queries: $label, P=$p, snippet $snippets, round $r of $rounds"
     "$bench" query --db "$db" --queries "$queries_marked" --runs "$runs" --warmup 1 --limit 10 \
         --snippet "$snippets" --parallel "$p" --label "$label" --json -- "$@" > "$out" ||
         die "trawl-bench query ($label, P=$p)"
 }
 # Alternate the engines, so each side-by-side pair ran close together in time (the machine
-# may be shared, and its load drifts).
+# may be shared, and its load drifts), round after round; then take each figure's median.
 for p in 1 2; do
-    db=$tmp/trawl.db
-    query trawl $p 200,0 "$tmp/q$p-trawl.json" -- "$trawl" serve --db "$tmp/trawl.db"
-    db=$tmp/fts5.sqlite
-    query fts5 $p 200,0 "$tmp/q$p-fts5.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
+    r=1
+    while [ "$r" -le "$rounds" ]; do
+        db=$tmp/trawl.db
+        query trawl $p 200,0 "$tmp/q$p-trawl-$r.json" -- "$trawl" serve --db "$tmp/trawl.db"
+        db=$tmp/fts5.sqlite
+        query fts5 $p 200,0 "$tmp/q$p-fts5-$r.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
+        r=$((r + 1))
+    done
+    for e in trawl fts5; do
+        "$bench" median "$tmp/q$p-$e-"[0-9]*.json > "$tmp/q$p-$e.json" ||
+            die "trawl-bench median ($e, P=$p)"
+    done
 done
 
 get() { "$bench" compare --get "$1" "$2" || echo 0; }
@@ -117,7 +130,9 @@ section=$tmp/section.md
     echo "\`trawl-bench index --corpus ../shared/corpora/reuters21578.jsonl.gz ...\` and"
     echo "\`trawl-bench query --queries ../shared/bench/queries-reuters.txt --runs $runs --warmup 1 --limit 10"
     echo "--snippet 200,0 --parallel 1\` then \`--parallel 2\`, with the server after \`--\`"
-    echo "(\`trawl serve --db DB\`, \`fts5-serve --db DB\`). Times in µs unless named otherwise;"
+    echo "(\`trawl serve --db DB\`, \`fts5-serve --db DB\`), in $rounds rounds that alternate the"
+    echo "engines; every query figure is the median of the rounds (\`trawl-bench median\`)."
+    echo "Times in µs unless named otherwise;"
     echo "the last column is trawl/FTS5. Query kinds: partial = a plain query whose last word"
     echo "appears nowhere in the corpus (only its prefix expansion matches); terms, phrase,"
     echo "boolean and filter come from the query's syntax. trawl indexes twice: with its default"

@@ -58,6 +58,29 @@ grep -q 'results.snippet=default.all.p50_us' "$tmp/cmp.txt" || fail "compare lac
 awk -F'\t' 'NR > 1 && $3 != "-" && $3 != "1.000" { bad = 1 } END { exit bad }' "$tmp/cmp.txt" ||
     fail "compare of a report with itself gave a ratio other than 1"
 
+# median: rounds of a report merge into one whose every figure is the middle of the
+# rounds' (the real reports' figures, then hand-made rounds with known medians).
+"$bench" median "$tmp/seq.json" "$tmp/par.json" "$tmp/seq.json" > "$tmp/med.json" ||
+    fail "median exited $?"
+for key in results/snippet=default/all/p50_us qps startup_ms; do
+    want=$("$bench" compare --get "$key" "$tmp/seq.json")
+    got=$("$bench" compare --get "$key" "$tmp/med.json")
+    [ "$got" = "$want" ] || fail "median of seq, par, seq: $key is $got, want $want"
+done
+[ "$("$bench" compare --get rounds "$tmp/med.json")" = 3 ] || fail "median lacks rounds = 3"
+printf '{"a": 5, "b": {"c": 2.5, "s": "x"}, "d": 1.0}\n' > "$tmp/r1.json"
+printf '{"a": 1, "b": {"c": 9.5, "s": "y"}, "d": "none"}\n' > "$tmp/r2.json"
+printf '{"a": 3, "b": {"c": 0.5}, "d": 2.0}\n' > "$tmp/r3.json"
+"$bench" median "$tmp/r1.json" "$tmp/r2.json" "$tmp/r3.json" > "$tmp/r.json" ||
+    fail "median of hand-made rounds exited $?"
+[ "$("$bench" compare --get a "$tmp/r.json")" = 3 ] || fail "median of 5, 1, 3 is not 3"
+[ "$("$bench" compare --get b/c "$tmp/r.json")" = 2.500 ] || fail "median of 2.5, 9.5, 0.5"
+grep -q '"d": null' "$tmp/r.json" || fail "a figure missing from a round is not null"
+grep -q '"s": "x"' "$tmp/r.json" || fail "a string is not the first round's"
+"$bench" median "$tmp/r1.json" "$tmp/nonexistent.json" > /dev/null 2> "$tmp/err.txt"
+[ $? -eq 1 ] && grep -q 'nonexistent.json' "$tmp/err.txt" || fail "a missing round is not named"
+"$bench" median 2> /dev/null; [ $? -eq 2 ] || fail "median without reports is not a usage error"
+
 # --plot writes an SVG, or says clearly that gnuplot is missing.
 if "$bench" query --queries "$tmp/q.txt" --runs 1 --plot "$tmp/cdf.svg" \
         -- "$fake" --delay-us 100 > /dev/null 2> "$tmp/plot.err"; then
