@@ -9,7 +9,7 @@
 #    clang, ASan+UBSan and libFuzzer coverage): the libFuzzer program. `make fuzz` runs
 #    each for FUZZ_SECONDS (default 60) from a copy of its seeds; see run-fuzz.sh.
 
-fuzz_targets = request text_command jsonl text store
+fuzz_targets = request text_command jsonl text store tokens
 fuzz_common = %reldir%/fuzz.h %reldir%/fuzz_db.c
 fuzz_replay_cppflags = $(AM_CPPFLAGS) -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
 
@@ -18,7 +18,8 @@ fuzz_replays = \
 	%reldir%/replay_text_command \
 	%reldir%/replay_jsonl \
 	%reldir%/replay_text \
-	%reldir%/replay_store
+	%reldir%/replay_store \
+	%reldir%/replay_tokens
 check_PROGRAMS += $(fuzz_replays)
 TESTS += $(fuzz_replays)
 
@@ -47,6 +48,11 @@ TESTS += $(fuzz_replays)
 %canon_reldir%_replay_store_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_replay_store_LDADD = $(APP_LIBS)
 
+%canon_reldir%_replay_tokens_SOURCES = %reldir%/replay.c %reldir%/fuzz_tokens.c $(fuzz_common)
+%canon_reldir%_replay_tokens_CPPFLAGS = $(fuzz_replay_cppflags) -DFUZZ_TARGET='"tokens"'
+%canon_reldir%_replay_tokens_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_replay_tokens_LDADD = $(APP_LIBS)
+
 EXTRA_DIST += %reldir%/corpus %reldir%/regressions %reldir%/run-fuzz.sh %reldir%/README.md
 
 if FUZZING
@@ -55,7 +61,8 @@ fuzz_programs = \
 	%reldir%/fuzz_text_command \
 	%reldir%/fuzz_jsonl \
 	%reldir%/fuzz_text \
-	%reldir%/fuzz_store
+	%reldir%/fuzz_store \
+	%reldir%/fuzz_tokens
 noinst_PROGRAMS += $(fuzz_programs)
 
 %canon_reldir%_fuzz_request_SOURCES = %reldir%/fuzz_request.c $(fuzz_common)
@@ -82,6 +89,11 @@ noinst_PROGRAMS += $(fuzz_programs)
 %canon_reldir%_fuzz_store_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_fuzz_store_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 %canon_reldir%_fuzz_store_LDADD = $(APP_LIBS)
+
+%canon_reldir%_fuzz_tokens_SOURCES = %reldir%/fuzz_tokens.c $(fuzz_common)
+%canon_reldir%_fuzz_tokens_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_fuzz_tokens_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_tokens_LDADD = $(APP_LIBS)
 
 # make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="request jsonl"] [FUZZ_ARGS=...]: runs each
 # target from a temporary copy of its seeds; any crash, leak, timeout (10 s an input) or
