@@ -330,19 +330,15 @@ static void masks64_sse2(const unsigned char *p, uint64_t *word, uint64_t *high,
 static int grow_masks(snippet_masks *m, size_t n)
 {
     size_t cap = n < 64 ? 64 : 2 * n;
-    void *p;
-    if (!(p = realloc(m->word, cap * sizeof *m->word)))
-        return -1;
-    m->word = p;
-    if (!(p = realloc(m->high, cap * sizeof *m->high)))
-        return -1;
-    m->high = p;
-    if (!(p = realloc(m->removed, cap * sizeof *m->removed)))
-        return -1;
-    m->removed = p;
-    if (!(p = realloc(m->removed_before, cap * sizeof *m->removed_before)))
-        return -1;
-    m->removed_before = p;
+    void **arrays[] = {(void **)&m->word, (void **)&m->high, (void **)&m->removed,
+                       (void **)&m->removed_before};
+    for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) {
+        /* the three masks hold uint64_t, removed_before (the last) size_t */
+        void *p = realloc(*arrays[k], cap * (k == 3 ? sizeof(size_t) : sizeof(uint64_t)));
+        if (!p)
+            return -1;
+        *arrays[k] = p;
+    }
     m->capmask = cap;
     return 0;
 }
