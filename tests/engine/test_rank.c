@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "tests/engine/reuters.h"
 #include "trawl.h"
 
 #define NDOCS 3000
@@ -253,41 +254,18 @@ static void test_generated(void **state)
 /* Reuters with the public queries, as typed (a partial last word) and completed. */
 static void test_reuters(void **state)
 {
-    const char *shared = getenv("TRAWL_SHARED");
     char corpus[1024], queries[1024], line[4096], path[1200];
     trawl_db *w = NULL, *fast, *slow;
     size_t nq = 0, hits = 0;
-    gzFile gz;
     FILE *qf;
     (void)state;
 
-    snprintf(corpus, sizeof corpus, "%s/corpora/reuters21578.jsonl.gz", shared ? shared : "");
-    snprintf(queries, sizeof queries, "%s/bench/queries-reuters.txt", shared ? shared : "");
-    if (!shared || access(corpus, R_OK) != 0 || access(queries, R_OK) != 0) {
-        printf("skipping the Reuters comparison: %s or %s not readable (set TRAWL_SHARED)\n",
-               corpus, queries);
+    if (!reuters_files("the Reuters comparison", corpus, sizeof corpus, queries,
+                       sizeof queries))
         skip();
-    }
     snprintf(path, sizeof path, "%s/reuters", dir);
     assert_int_equal(trawl_db_open(path, TRAWL_DB_WRITABLE, &w, NULL), TRAWL_OK);
-    assert_non_null(gz = gzopen(corpus, "rb"));
-    gzbuffer(gz, 1 << 16);
-    while (gzgets(gz, line, sizeof line)) {
-        static char big[1 << 20];
-        size_t len = strlen(line);
-        trawl_article *a = NULL;
-        strcpy(big, line);
-        while (len && big[len - 1] != '\n' && gzgets(gz, line, sizeof line)) {
-            assert_true(len + strlen(line) < sizeof big);
-            strcpy(big + len, line);
-            len += strlen(line);
-        }
-        assert_int_equal(trawl_article_from_json(big, len, &a, NULL), TRAWL_OK);
-        assert_int_equal(trawl_db_put(w, a, NULL), TRAWL_OK);
-        trawl_article_free(a);
-    }
-    gzclose(gz);
-    assert_int_equal(trawl_db_commit(w), TRAWL_OK);
+    assert_int_equal(reuters_index(w, corpus), REUTERS_ARTICLES);
     trawl_db_close(w);
     fast = open_ro(path, 0);
     slow = open_ro(path, 1);

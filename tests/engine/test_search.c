@@ -22,6 +22,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "tests/engine/reuters.h"
 #include "trawl.h"
 
 static const char *const articles[] = {
@@ -444,35 +445,6 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Indexes the gzip'd JSON Lines corpus; returns the number of articles put. */
-static size_t index_corpus(trawl_db *w, const char *file)
-{
-    gzFile gz = gzopen(file, "rb");
-    size_t cap = 1 << 20, n = 0, line = 0;
-    char *buf = malloc(cap);
-    assert_non_null(gz);
-    assert_non_null(buf);
-    while (gzgets(gz, buf, (int)cap)) {
-        size_t len = strlen(buf);
-        trawl_article *a = NULL;
-        char *msg = NULL;
-        line++;
-        if (len == cap - 1 && buf[len - 1] != '\n')
-            fail_msg("%s:%zu: line over %zu bytes", file, line, cap);
-        if (trawl_article_from_json(buf, len, &a, &msg) != TRAWL_OK)
-            fail_msg("%s:%zu: %s", file, line, msg);
-        if (trawl_db_put(w, a, NULL) != TRAWL_OK)
-            fail_msg("%s:%zu: %s", file, line, trawl_db_errmsg(w));
-        trawl_article_free(a);
-        if (++n % 5000 == 0)
-            assert_int_equal(trawl_db_commit(w), TRAWL_OK);
-    }
-    assert_int_equal(trawl_db_commit(w), TRAWL_OK);
-    gzclose(gz);
-    free(buf);
-    return n;
-}
-
 static int mentions(const char *text, const char *word)
 {
     size_t n = strlen(word);
@@ -518,7 +490,6 @@ static void check_reuters_queries(trawl_db *db)
 
 static void test_reuters(void **state)
 {
-    const char *shared = getenv("TRAWL_SHARED");
     char file[1024];
     struct fix f = {0};
     trawl_db *w = NULL;
@@ -527,19 +498,16 @@ static void test_reuters(void **state)
     size_t n;
     (void)state;
 
-    snprintf(file, sizeof file, "%s/corpora/reuters21578.jsonl.gz", shared ? shared : "");
-    if (!shared || access(file, R_OK) != 0) {
-        printf("skipping the Reuters test: %s not readable (set TRAWL_SHARED)\n", file);
+    if (!reuters_files("the Reuters test", file, sizeof file, NULL, 0))
         skip();
-    }
     assert_int_equal(make_dir(&f, "reuters"), 0);
     assert_int_equal(trawl_db_open(f.path, TRAWL_DB_WRITABLE, &w, NULL), TRAWL_OK);
     t0 = now();
-    n = index_corpus(w, file);
+    n = reuters_index(w, file);
     t1 = now();
-    assert_int_equal(n, 21577);
+    assert_int_equal(n, REUTERS_ARTICLES);
     assert_int_equal(trawl_db_stats(w, &st), TRAWL_OK);
-    assert_int_equal(st.articles, 21577);
+    assert_int_equal(st.articles, REUTERS_ARTICLES);
     printf("indexed %zu Reuters articles in %.2f s; store %.1f MB of %.1f MB text (%.1f%%), "
            "database %.1f MB, %llu terms\n",
            n, t1 - t0, st.store_bytes / 1e6, st.text_bytes / 1e6,

@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "db_debug.h"
+#include "tests/engine/reuters.h"
 #include "shim.h"
 #include "trawl.h"
 
@@ -279,27 +280,8 @@ static void test_fixtures(void **state)
     remove_dir(&f);
 }
 
-static size_t index_corpus(trawl_db *w, const char *file)
-{
-    gzFile gz = gzopen(file, "rb");
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(gz);
-    assert_non_null(buf);
-    while (gzgets(gz, buf, (int)cap)) {
-        put_json(w, buf);
-        if (++n % 5000 == 0)
-            assert_int_equal(trawl_db_commit(w), TRAWL_OK);
-    }
-    assert_int_equal(trawl_db_commit(w), TRAWL_OK);
-    gzclose(gz);
-    free(buf);
-    return n;
-}
-
 static void test_reuters(void **state)
 {
-    const char *shared = getenv("TRAWL_SHARED");
     char corpus[1024], queries[1024], line[1024];
     struct fix f;
     trawl_db *w = NULL;
@@ -308,16 +290,12 @@ static void test_reuters(void **state)
     size_t nq = 0;
     (void)state;
 
-    snprintf(corpus, sizeof corpus, "%s/corpora/reuters21578.jsonl.gz", shared ? shared : "");
-    snprintf(queries, sizeof queries, "%s/bench/queries-reuters.txt", shared ? shared : "");
-    if (!shared || access(corpus, R_OK) != 0 || access(queries, R_OK) != 0) {
-        printf("skipping the Reuters comparison: %s or %s not readable (set TRAWL_SHARED)\n",
-               corpus, queries);
+    if (!reuters_files("the Reuters comparison", corpus, sizeof corpus, queries,
+                       sizeof queries))
         skip();
-    }
     make_dir(&f, "snipq-reuters");
     assert_int_equal(trawl_db_open(f.path, TRAWL_DB_WRITABLE, &w, NULL), TRAWL_OK);
-    assert_int_equal(index_corpus(w, corpus), 21577);
+    assert_int_equal(reuters_index(w, corpus), REUTERS_ARTICLES);
     assert_non_null(qf = fopen(queries, "r"));
     while (fgets(line, sizeof line, qf)) {
         line[strcspn(line, "\n")] = '\0';
