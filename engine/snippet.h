@@ -133,8 +133,9 @@ trawl_status snippet_index(snippet_scratch *s, const char *text, size_t len);
 trawl_status snippet_index_scalar(snippet_scratch *s, const char *text, size_t len);
 
 /* The first set bit at or after i (< m->len) in the masks a (| b), as a position;
- * m->len at most. With `invert`, the first clear bit of a instead. Inline: the shim's
- * tokeniser calls it twice a word. */
+ * m->len at most. With `invert`, the first clear bit of a instead. (The shim's tokeniser
+ * reads the masks 64 bits at a time and calls this only for a word that runs on into the
+ * next 64 bytes; the two below are for the tests, which check the masks with them.) */
 static inline size_t snippet_next_bit(const snippet_masks *m, const uint64_t *a,
                                       const uint64_t *b, int invert, size_t i)
 {

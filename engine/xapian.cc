@@ -951,7 +951,7 @@ static size_t char_at(const char *text, size_t len, size_t i, unsigned *ch)
 /* Byte classes for the tokeniser's fast path: ASCII word characters (Xapian's
  * is_wordchar: letters, digits and '_'), ASCII characters that may join two words (an
  * infix, or one between digits), and the first bytes of other characters. */
-enum { BYTE_WORD = 1, BYTE_DIGIT = 2, BYTE_JOINER = 4, BYTE_HIGH = 8 };
+enum { BYTE_WORD = 1, BYTE_DIGIT = 2, BYTE_JOINER = 4, BYTE_HIGH = 8, BYTE_SUFFIX = 16 };
 
 struct byte_classes {
     unsigned char c[256];
@@ -963,7 +963,7 @@ struct byte_classes {
             c[b] = static_cast<unsigned char>(
                 (digit || letter || b == '_' ? BYTE_WORD : 0) | (digit ? BYTE_DIGIT : 0) |
                 (b == '\'' || b == '&' || b == ',' || b == '.' || b == ';' ? BYTE_JOINER : 0) |
-                (b >= 0x80 ? BYTE_HIGH : 0));
+                (b >= 0x80 ? BYTE_HIGH : 0) | (b == '+' || b == '#' ? BYTE_SUFFIX : 0));
         }
     }
 };
@@ -1137,12 +1137,14 @@ static bool next_token(const char *text, size_t len, size_t i, token &t)
 /* Whether the ASCII word text[s, e) simply ends at text[e] (e < len), as next_token would
  * end it: no suffix ("+", "#"), no non-ASCII character, no joiner that joins ("'" or "&"
  * before a word character; ",", "." or ";" between digits), and no acronym ("U.S."). */
-static bool plain_word_end(const char *text, size_t len, size_t s, size_t e)
+static inline bool plain_word_end(const char *text, size_t len, size_t s, size_t e)
 {
     unsigned char c = static_cast<unsigned char>(text[e]);
+    if (!(byte_class.c[c] & (BYTE_JOINER | BYTE_HIGH | BYTE_SUFFIX)))
+        return true; // white space or punctuation that joins nothing: nearly every word
     unsigned char next = e + 1 < len ? static_cast<unsigned char>(text[e + 1]) : 0;
-    if (!(byte_class.c[c] & (BYTE_JOINER | BYTE_HIGH)))
-        return c != '+' && c != '#';
+    if (c == '+' || c == '#')
+        return false;
     if (c >= 0x80 || next >= 0x80)
         return false;
     if (c == '\'' || c == '&')
@@ -1153,25 +1155,79 @@ static bool plain_word_end(const char *text, size_t len, size_t s, size_t e)
              (byte_class.c[next] & BYTE_DIGIT));
 }
 
-/* next_token, faster for the common case: the text's masks (snippet_index) find the next
- * ASCII word and its end with a count of zeros; a word that starts with or meets anything
- * else (a non-ASCII byte, a joining character such as "'" or "." after it, "+" or "#")
- * is read by next_token, which gives the same token from any position before the word
- * that only ASCII non-word bytes separate from it. */
-static bool next_token_masked(const char *text, size_t len, const snippet_masks *mk, size_t i,
-                              token &t)
+/* Where the run of ASCII word bytes and bytes >= 0x80 that goes on into mask word j ends:
+ * its first position that is neither (the masks' bits past the text are 0). */
+static size_t run_end(const snippet_masks *mk, size_t j)
 {
-    size_t s = snippet_next_word_or_high(mk, i);
-    if (s >= len)
-        return false;
-    if (static_cast<unsigned char>(text[s]) >= 0x80)
-        return next_token(text, len, s, t);
-    size_t e = snippet_next_non_word(mk, s);
-    if (e < len && !plain_word_end(text, len, s, e))
-        return next_token(text, len, s, t);
-    t = token{s, e, e, false};
-    return true;
+    for (; j < mk->nmask; j++)
+        if (uint64_t v = ~(mk->word[j] | mk->high[j]))
+            return 64 * j + size_t(__builtin_ctzll(v));
+    return 64 * mk->nmask;
 }
+
+/* The tokens of a text, read as next_token reads them but faster for the common case, 64
+ * bytes at a time: the text's masks (snippet_index) give the runs of ASCII word bytes and
+ * bytes >= 0x80, and a run of ASCII word bytes that ends plainly (plain_word_end) is a token
+ * as it stands, found with two counts of zeros and no branch per byte. A run that holds a
+ * byte >= 0x80 or meets anything else (a joining character such as "'" or "." after it,
+ * "+" or "#") is read by next_token from the run's start, which gives the same token from
+ * any position before the word that only ASCII non-word bytes separate from it. Calls
+ * emit(token) for each token in order; emit returns false to stop. */
+extern "C++" { // a template, inside the shim's extern "C" block
+template <class Emit>
+static void scan_tokens(const char *text, size_t len, const snippet_masks *mk, Emit emit)
+{
+    const uint64_t *W = mk->word, *H = mk->high;
+    size_t n = mk->nmask, i = 0; // i: where the last token ended (nothing before it is left)
+    uint64_t carry = 0;          // the last byte of the block before is in a run
+    for (size_t j = 0; j < n && i < len; j++) {
+        uint64_t run = W[j] | H[j], base = 64 * j;
+        uint64_t starts = run & ~((run << 1) | carry);
+        carry = run >> 63;
+        if (i >= base + 64)
+            continue;
+        if (i >= base) { // the last token ended in this block, maybe inside a run
+            unsigned k = unsigned(i - base);
+            starts &= ~uint64_t(0) << k;
+            starts |= run & (uint64_t(1) << k);
+        }
+        while (starts) {
+            size_t s = base + size_t(__builtin_ctzll(starts));
+            if (s >= len)
+                return;
+            uint64_t after = ~run & (~uint64_t(0) << (s - base));
+            size_t e = after ? base + size_t(__builtin_ctzll(after)) : run_end(mk, j + 1);
+            if (e > len)
+                e = len;
+            token t;
+            bool high = after ? H[j] && (H[j] & ~(~uint64_t(0) << (e - base)) &
+                                         (~uint64_t(0) << (s - base)))
+                              : snippet_next_bit(mk, H, nullptr, 0, s) < e;
+            if (!high && (e >= len || plain_word_end(text, len, s, e)) && after) {
+                // the common case: a plain word within the block, ending at its run's end
+                if (!emit(token{s, e, e, false}))
+                    return;
+                i = e;
+                starts &= starts - 1;
+                continue;
+            }
+            if (high || (e < len && !plain_word_end(text, len, s, e))) {
+                if (!next_token(text, len, s, t))
+                    return; // no word in the rest of the text (only non-word characters)
+            } else
+                t = token{s, e, e, false};
+            if (!emit(t))
+                return;
+            i = t.end;
+            if (i >= base + 64)
+                break; // the outer loop skips to i's block (carry is still right there:
+                       // it is recomputed from each block it passes)
+            starts &= ~uint64_t(0) << (i - base);
+            starts |= run & (uint64_t(1) << (i - base));
+        }
+    }
+}
+} // extern "C++"
 
 /* The term of token t, lower-cased into w, as Xapian's tokeniser makes it. */
 static void token_term(const char *text, const token &t, std::string &w)
@@ -1251,18 +1307,15 @@ static size_t probe_of(shim_db *s, const shim_mset *m, const std::string &w,
 /* Longest term MSet::snippet reads as a word (its max_word_length). */
 static const size_t SNIPPET_WORD_MAX = 64;
 
-/* Appends a word to the scratch's words, growing them with realloc. */
-static void push_word(snippet_scratch *out, const snippet_word &w)
+/* Doubles the room for the scratch's words (realloc keeps the first nwords). */
+static void grow_words(snippet_scratch *out)
 {
-    if (out->nwords == out->capwords) {
-        size_t cap = out->capwords ? 2 * out->capwords : 256;
-        void *p = std::realloc(out->words, cap * sizeof *out->words);
-        if (!p)
-            throw std::bad_alloc();
-        out->words = static_cast<snippet_word *>(p);
-        out->capwords = cap;
-    }
-    out->words[out->nwords++] = w;
+    size_t cap = out->capwords ? 2 * out->capwords : 256;
+    void *p = std::realloc(out->words, cap * sizeof *out->words);
+    if (!p)
+        throw std::bad_alloc();
+    out->words = static_cast<snippet_word *>(p);
+    out->capwords = cap;
 }
 
 trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, size_t len,
@@ -1281,35 +1334,47 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
         if (snippet_index(out, text, len) != TRAWL_OK)
             throw std::bad_alloc();
         std::string w;
-        token t;
-        for (size_t i = 0; next_token_masked(text, len, &out->masks, i, t); i = t.end) {
+        const bool prefilter = s->prefilter;
+        const bool *first_byte = m->first_byte;
+        snippet_word *words = out->words;
+        size_t nw = 0, cap = out->capwords;
+        scan_tokens(text, len, &out->masks, [&](const token &t) __attribute__((always_inline)) {
             size_t first = 0, p = SNIPPET_NO_PROBE;
-            bool built = false;
-            w.clear();
+            bool have_w = false; // w holds the word's term
             if (t.acronym || t.core - t.begin > SNIPPET_WORD_MAX) {
                 token_term(text, t, w);
-                built = true;
                 if (w.size() > SNIPPET_WORD_MAX)
-                    continue;
+                    return true;
+                have_w = true;
             }
-            if (built || !s->prefilter ||
-                (m->first_byte[static_cast<unsigned char>(text[t.begin])] &&
+            if (have_w || !prefilter ||
+                (first_byte[static_cast<unsigned char>(text[t.begin])] &&
                  may_match_raw(m, text + t.begin, t.core - t.begin))) {
-                if (!built)
+                if (!have_w)
                     token_term(text, t, w);
-                if (!s->prefilter || may_match(m, w))
+                have_w = true;
+                if (!prefilter || may_match(m, w))
                     p = probe_of(s, m, w, last, &first);
                 else
-                    w.clear();
+                    have_w = false;
             }
-            push_word(out,
-                      snippet_word{t.begin, t.end, p, p == SNIPPET_NO_PROBE ? 0 : first + 1, 0});
+            if (nw == cap) {
+                out->nwords = nw;
+                grow_words(out);
+                words = out->words;
+                cap = out->capwords;
+            }
+            words[nw++] = snippet_word{t.begin, t.end, p, p == SNIPPET_NO_PROBE ? 0 : first + 1, 0};
             if (keep) {
+                if (!have_w)
+                    w.clear();
                 if (last.size() == keep)
                     last.erase(last.begin());
                 last.push_back(w);
             }
-        }
+            return true;
+        });
+        out->nwords = nw;
         *weights = m->weights.data();
         *nweights = m->weights.size();
         return TRAWL_OK;
@@ -1322,26 +1387,27 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
 int shim_tokens_agree(const char *text, size_t len, size_t *where)
 {
     snippet_scratch sc = {};
-    token a, b;
-    bool more_a, more_b;
-    size_t i = 0, j = 0;
+    token a;
+    size_t i = 0;
+    int agree = 1;
     *where = 0;
     if (snippet_index(&sc, text, len) != TRAWL_OK)
         return -1;
-    do {
-        more_a = next_token(text, len, i, a);
-        more_b = next_token_masked(text, len, &sc.masks, j, b);
-        if (more_a != more_b || (more_a && (a.begin != b.begin || a.core != b.core ||
-                                            a.end != b.end || a.acronym != b.acronym))) {
-            *where = more_a ? a.begin : b.begin;
-            snippet_scratch_free(&sc);
-            return 0;
+    scan_tokens(text, len, &sc.masks, [&](const token &b) {
+        if (!next_token(text, len, i, a) || a.begin != b.begin || a.core != b.core ||
+            a.end != b.end || a.acronym != b.acronym) {
+            *where = b.begin;
+            return agree = 0, false;
         }
         i = a.end;
-        j = b.end;
-    } while (more_a);
+        return true;
+    });
+    if (agree && next_token(text, len, i, a)) {
+        *where = a.begin;
+        agree = 0; /* the scan missed a token at the end */
+    }
     snippet_scratch_free(&sc);
-    return 1;
+    return agree;
 }
 
 unsigned shim_char_class(unsigned ch)
