@@ -158,6 +158,39 @@ static void cut_word(struct plain *p)
         p->len = end;
 }
 
+/* 1 for a byte snippet_unmark copies as it is: not white space, a marker or, in XML, the
+ * '&' of an entity (the NUL at the end is not one either). */
+static int plain_byte(unsigned char c, int xml)
+{
+    return c > ' ' && !(xml && c == '&');
+}
+
+/* Appends the run of plain bytes at s (the text between markers, runs of white space and
+ * entities: words with single spaces between them) and returns where it ends: in one copy when its characters all fit,
+ * else byte by byte with put, which stops at max_chars. */
+static const char *put_run(struct plain *p, const char *s, int xml)
+{
+    const char *r = s;
+    size_t starts = 0;
+    for (;; r++) {
+        if (plain_byte((unsigned char)*r, xml))
+            starts += char_start((unsigned char)*r);
+        else if (*r == ' ' && plain_byte((unsigned char)r[1], xml))
+            starts++; /* one space between words: put_space would add it as it is */
+        else
+            break;
+    }
+    if (p->chars + starts <= p->max_chars) {
+        memcpy(p->text + p->len, s, (size_t)(r - s));
+        p->len += (size_t)(r - s);
+        p->chars += starts;
+        return r;
+    }
+    for (; s < r && !p->full; s++)
+        put(p, (unsigned char)*s);
+    return p->full ? s : r;
+}
+
 trawl_status snippet_unmark(const char *marked, int xml, size_t max_chars, char **plain,
                             trawl_span **spans, size_t *nspans)
 {
@@ -171,6 +204,10 @@ trawl_status snippet_unmark(const char *marked, int xml, size_t max_chars, char 
     if (!(p.text = malloc(len + 1)))
         return TRAWL_ENOMEM;
     for (const char *s = marked; *s && !p.full; s++) {
+        if (plain_byte((unsigned char)*s, xml)) {
+            s = put_run(&p, s, xml) - 1; /* the loop's s++ goes on from the run's end */
+            continue;
+        }
         if (*s == SNIPPET_HI_START[0]) {
             if (open_span(&p) < 0)
                 goto nomem;
@@ -262,6 +299,20 @@ size_t snippet_scan_length(const char *text, size_t len)
 }
 
 /* ---- the text's bit masks (snippet_index) ---------------------------------------------- */
+
+/* The set bits of x. Inline: baseline x86-64 has no popcnt instruction, so GCC's builtin
+ * calls libgcc's __popcountdi2, which costs more than these few operations. */
+static inline size_t popcount64(uint64_t x)
+{
+#ifdef __POPCNT__
+    return (size_t)__builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (size_t)((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
 
 /* A byte's classes for the masks. */
 enum { MASK_WORD = 1, MASK_HIGH = 2, MASK_BLANK = 4 };
@@ -369,7 +420,7 @@ static trawl_status index_text(snippet_scratch *s, const char *text, size_t len,
         m->removed[j] = blank & ((blank << 1) | carry);
         carry = blank >> 63;
         m->removed_before[j] = removed;
-        removed += (size_t)__builtin_popcountll(m->removed[j]);
+        removed += popcount64(m->removed[j]);
     }
     m->removed_before[n] = removed;
     m->nmask = n;
@@ -397,7 +448,7 @@ static size_t removed_before(const snippet_masks *m, size_t i)
 {
     size_t j = i / 64, k = i % 64;
     uint64_t r = m->removed[j] & ((~(uint64_t)0) >> (63 - k) >> 1);
-    return m->removed_before[j] + (r ? (size_t)__builtin_popcountll(r) : 0);
+    return m->removed_before[j] + (r ? popcount64(r) : 0); /* mostly none */
 }
 
 /* The code point at text[i] (of len bytes), decoded as Xapian's Utf8Iterator decodes it
@@ -520,12 +571,22 @@ static void best_window(snippet_word *w, size_t n, double *cur, size_t length, s
     }
 }
 
-/* clean_ends from the masks: a word's removed bytes are the removed bits before its end. */
-static size_t clean_ends_masked(const snippet_masks *m, snippet_word *w, size_t n)
+/* clean_ends from the masks: a word's removed bytes are the removed bits before its end.
+ * Checks the words as words_valid does on the way (one pass over them instead of two);
+ * returns SIZE_MAX when they are not valid. */
+static size_t clean_ends_masked(const snippet_masks *m, snippet_word *w, size_t n,
+                                size_t nweights)
 {
-    size_t removed = m->removed_before[m->nmask];
-    for (size_t k = 0; k < n; k++)
-        w[k].cend = w[k].end - removed_before(m, w[k].end);
+    size_t removed = m->removed_before[m->nmask], prev_end = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t b = w[k].begin, e = w[k].end, h = w[k].highlight;
+        if (b >= e || e > m->len || b < prev_end ||
+            (w[k].probe != SNIPPET_NO_PROBE ? w[k].probe >= nweights : h != 0) ||
+            (h > 1 && h - 1 > k))
+            return SIZE_MAX;
+        prev_end = e;
+        w[k].cend = e - removed_before(m, e);
+    }
     if (m->len > removed && m->len > 0 && blank_byte((unsigned char)m->text[m->len - 1]))
         removed++; /* a space at the end */
     return m->len - removed;
@@ -661,24 +722,29 @@ static size_t word_start(const char *text, size_t from, size_t end, snippet_clas
     return end;
 }
 
-/* Writes the words w[first..last) of the window, which starts at `at`. */
+/* Writes the words w[first..last) of the window, which starts at `at`: the text from `at`
+ * to the last word's end, with markers around the highlighted words (and phrases), each
+ * run between two markers copied at once. */
 static void put_words(struct marked *m, const char *text, const snippet_word *w, size_t first,
                       size_t last, size_t at, snippet_classify classify)
 {
-    size_t phrase = 0;
+    size_t phrase = 0, from = at; /* text[from, at) is not written yet */
     for (size_t k = first; k < last; k++) {
-        if (w[k].highlight) {
-            size_t b = word_start(text, at, w[k].end, classify);
-            put_text(m, text, at, b); /* the gap stays outside the highlight */
-            at = b;
-        }
-        if (!phrase && (phrase = w[k].highlight))
+        if (w[k].highlight)
+            at = word_start(text, at, w[k].end, classify); /* the gap stays outside */
+        if (!phrase && (phrase = w[k].highlight)) {
+            put_text(m, text, from, at);
+            from = at;
             put_bytes(m, SNIPPET_HI_START, 1);
-        put_text(m, text, at, w[k].end);
+        }
         at = w[k].end;
-        if (phrase && --phrase == 0)
+        if (phrase && --phrase == 0) {
+            put_text(m, text, from, at);
+            from = at;
             put_bytes(m, SNIPPET_HI_END, 1);
+        }
     }
+    put_text(m, text, from, at);
 }
 
 static int words_valid(const snippet_word *w, size_t n, size_t len, size_t nweights)
@@ -704,14 +770,18 @@ trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
     int omit = 0;
 
     *marked = NULL;
-    if (!words_valid(w, n, len, nweights))
-        return TRAWL_EINVAL;
+    if (s->masks.text == text && s->masks.len == len) {
+        if ((clean = clean_ends_masked(&s->masks, w, n, nweights)) == SIZE_MAX)
+            return TRAWL_EINVAL;
+    } else {
+        if (!words_valid(w, n, len, nweights))
+            return TRAWL_EINVAL;
+        clean = clean_ends(text, len, w, n);
+    }
     if (grow((void **)&s->cur, &s->capcur, nweights, sizeof *s->cur) < 0)
         return TRAWL_ENOMEM;
     if (nweights)
         memcpy(s->cur, weights, nweights * sizeof *s->cur);
-    clean = s->masks.text == text && s->masks.len == len ? clean_ends_masked(&s->masks, w, n)
-                                                         : clean_ends(text, len, w, n);
     best_window(w, n, s->cur,
                 snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1, &first,
                 &last);
