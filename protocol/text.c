@@ -5,6 +5,7 @@
 #include "protocol/text.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,12 +131,30 @@ size_t text_chars_before(const char *s, size_t len, size_t byte_offset)
     return n;
 }
 
+/* Whether any of the 8 bytes at p needs a closer look from text_json_string: a control
+ * character, '"', '\\' or a byte >= 0x80 (the classic "has a byte less than n" and "has a
+ * zero byte" bit tricks, exact for the question "any?"). */
+static int special8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t x, q, bs;
+    memcpy(&x, p, 8);
+    q = x ^ (ones * '"');
+    bs = x ^ (ones * '\\');
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | x) & highs ? 1
+                                                                                          : 0;
+}
+
 void text_json_string(struct buf *b, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, start = 0;
     buf_addc(b, '"');
     while (i < len) {
+        while (i + 8 <= len && !special8(p + i))
+            i += 8; /* plain ASCII, copied with the rest of the run */
+        if (i >= len)
+            break;
         unsigned char c = p[i];
         if (c >= 0x80) {
             size_t k = seq_len(p + i, len - i);

@@ -124,6 +124,38 @@ static void test_hit_line_matches_jansson(void **state)
     }
 }
 
+/* text_json_string skips plain ASCII eight bytes at a time: a byte that needs escaping
+ * or decoding at any offset of such a word, or in the tail after the last whole word, is
+ * still seen (byte for byte what jansson writes). */
+static void test_json_string_every_offset(void **state)
+{
+    (void)state;
+    static const char *const specials[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f",
+                                           "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", " "};
+    for (size_t len = 0; len <= 24; len++)
+        for (size_t pos = 0; pos <= len; pos++)
+            for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+                char text[64];
+                memset(text, 'a', len);
+                size_t n = strlen(specials[k]);
+                memmove(text + pos + n, text + pos, len - pos);
+                memcpy(text + pos, specials[k], n);
+                json_t *j = json_stringn(text, len + n);
+                assert_non_null(j);
+                char *want = dump(j);
+                struct buf b = BUF_INIT;
+                text_json_string(&b, text, len + n);
+                if (strcmp(b.data, want) != 0) {
+                    print_error("len %zu pos %zu special %zu:\n got  %s\n want %s\n", len, pos, k,
+                                b.data, want);
+                    fail();
+                }
+                buf_free(&b);
+                free(want);
+                json_decref(j);
+            }
+}
+
 static void test_hit_text(void **state)
 {
     (void)state;
@@ -257,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_hit_json),
         cmocka_unit_test(test_hit_json_robust),
         cmocka_unit_test(test_hit_line_matches_jansson),
+        cmocka_unit_test(test_json_string_every_offset),
         cmocka_unit_test(test_hit_text),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_scrub),
