@@ -516,6 +516,60 @@ static void test_encoder(void **state)
     assert_int_equal(store_encoder_new(NULL), TRAWL_EINVAL);
 }
 
+/* The type of the first deflate block of a version 1 record: 1 fixed codes, 2 its own. */
+static unsigned first_block_type(const unsigned char *rec, size_t reclen)
+{
+    size_t h = 2;
+    while (h < reclen && (rec[h] & 0x80))
+        h++; /* the length varint */
+    h += 1 + 4;  /* its last byte, the CRC */
+    assert_true(h < reclen);
+    return (rec[h] >> 1) & 3;
+}
+
+/* Texts of at most 1 KiB are coded with deflate's fixed codes, longer ones with codes of
+ * their own; one decoder reads both kinds in any order (it keeps a decompressor for each),
+ * and a damaged record of either kind is refused. */
+static void test_fixed_codes(void **state)
+{
+    (void)state;
+    store_decoder *dec = NULL;
+    assert_int_equal(store_decoder_new(&dec), TRAWL_OK);
+    static const size_t lens[] = {1, 40, 700, 1023, 1024, 1025, 1500, 3000, 20000};
+    unsigned char *recs[9];
+    size_t reclens[9];
+    char *texts[9];
+    for (size_t k = 0; k < 9; k++) {
+        texts[k] = make_text(lens[k], (uint32_t)k + 7);
+        recs[k] = encode_ok(texts[k], lens[k], &reclens[k]);
+        unsigned type = first_block_type(recs[k], reclens[k]);
+        if (lens[k] <= 1024)
+            assert_int_equal(type, 1);
+        else
+            assert_int_equal(type, 2); /* prose of this length: its own codes win */
+    }
+    for (int round = 0; round < 200; round++) {
+        size_t k = (size_t)(round * 7 + round / 9) % 9;
+        char *t = NULL;
+        size_t n = 0, tail = 0;
+        assert_int_equal(store_decoder_borrow(dec, recs[k], reclens[k], &t, &n, &tail),
+                         TRAWL_OK);
+        assert_int_equal(n, lens[k]);
+        assert_memory_equal(t, texts[k], n);
+    }
+    for (size_t k = 0; k < 9; k++) {
+        char *t = NULL;
+        size_t n = 0, tail = 0;
+        recs[k][reclens[k] - 2] ^= 0x10; /* a bit inside the stream (the last byte may
+                                          * end in padding, which is not checked) */
+        assert_int_not_equal(store_decoder_borrow(dec, recs[k], reclens[k], &t, &n, &tail),
+                             TRAWL_OK);
+        free(recs[k]);
+        free(texts[k]);
+    }
+    store_decoder_free(dec);
+}
+
 /* The built-in dictionary fits the deflate window. */
 static void test_dictionary_table(void **state)
 {
@@ -875,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_length_field),
         cmocka_unit_test(test_text_length),
         cmocka_unit_test(test_encoder),
+        cmocka_unit_test(test_fixed_codes),
         cmocka_unit_test(test_dictionary_table),
         cmocka_unit_test(test_split_roundtrip),
         cmocka_unit_test(test_split_damage),
