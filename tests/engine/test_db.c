@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #define _XOPEN_SOURCE_EXTENDED 1
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "shim.h"
 #include "store.h"
 #include "trawl.h"
+#include "tests/tmpdir.h"
 
 /* ---- fixture: a fresh directory per test ------------------------------------------------ */
 
@@ -36,11 +36,9 @@ struct fix {
 static int setup(void **state)
 {
     struct fix *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-test-db.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir)) {
+    if (tmpdir_make(f->dir, sizeof f->dir, "test-db") < 0) {
         free(f);
         return -1;
     }
@@ -49,18 +47,10 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static int teardown(void **state)
 {
     struct fix *f = *state;
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "article.h"
 #include "trawl.h"
+#include "tests/tmpdir.h"
 
 #define NARTICLES 40
 
@@ -29,9 +30,7 @@ typedef struct {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-prepare-XXXXXX", tmp);
-    if (!mkdtemp(f->dir))
+    if (!f || tmpdir_make(f->dir, sizeof f->dir, "prepare") < 0)
         return -1;
     *state = f;
     return 0;
@@ -40,9 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (tmpdir_remove(f->dir) < 0)
         fprintf(stderr, "could not remove %s\n", f->dir);
     free(f);
     return 0;

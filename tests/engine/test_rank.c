@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "tests/engine/reuters.h"
 #include "trawl.h"
+#include "tests/tmpdir.h"
 
 #define NDOCS 3000
 #define NWORDS 1500
@@ -213,12 +213,6 @@ static size_t compare_all(trawl_db *fast, trawl_db *slow, size_t *nqueries)
     return hits;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static void test_generated(void **state)
 {
     trawl_db *w = NULL, *fast, *slow;
@@ -289,17 +283,17 @@ static void test_reuters(void **state)
 
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     (void)state;
-    snprintf(tmpl, sizeof tmpl, "%s/trawl-rank-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    dir = mkdtemp(tmpl);
-    return dir ? 0 : -1;
+    if (tmpdir_make(tmpl, sizeof tmpl, "rank") < 0)
+        return -1;
+    dir = tmpl;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return tmpdir_remove(dir);
 }
 
 int main(void)

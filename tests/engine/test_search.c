@@ -15,7 +15,6 @@
 
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ctype.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "tests/engine/reuters.h"
 #include "trawl.h"
+#include "tests/tmpdir.h"
 
 static const char *const articles[] = {
     "{\"id\":\"s1\",\"title\":\"Cocoa production rises in Ghana\",\"body\":\"Farmers expect a "
@@ -51,18 +51,9 @@ struct fix {
     trawl_db *db;
 };
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static int make_dir(struct fix *f, const char *what)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-test-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
-             what);
-    if (!mkdtemp(f->dir))
+    if (tmpdir_make(f->dir, sizeof f->dir, what) < 0)
         return -1;
     snprintf(f->path, sizeof f->path, "%s/db", f->dir);
     return 0;
@@ -70,7 +61,7 @@ static int make_dir(struct fix *f, const char *what)
 
 static void remove_dir(struct fix *f)
 {
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(f->dir);
 }
 
 static int setup(void **state)

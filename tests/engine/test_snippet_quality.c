@@ -20,7 +20,6 @@
 
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ctype.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "tests/engine/reuters.h"
 #include "shim.h"
 #include "trawl.h"
+#include "tests/tmpdir.h"
 
 /* Fixture articles: each body exercises a rule of MSet::snippet. */
 static const char *const articles[] = {
@@ -99,24 +99,15 @@ struct fix {
     char dir[256], path[300];
 };
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static void make_dir(struct fix *f, const char *what)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-test-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
-             what);
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(tmpdir_make(f->dir, sizeof f->dir, what), 0);
     snprintf(f->path, sizeof f->path, "%s/db", f->dir);
 }
 
 static void remove_dir(struct fix *f)
 {
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(f->dir);
 }
 
 static void put_json(trawl_db *w, const char *json)

@@ -22,6 +22,7 @@
 
 #include "index/indexer.h"
 #include "index/shards.h"
+#include "tests/tmpdir.h"
 
 typedef struct {
     char dir[64];
@@ -32,9 +33,7 @@ typedef struct {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-shards-XXXXXX", tmp);
-    if (!mkdtemp(f->dir))
+    if (!f || tmpdir_make(f->dir, sizeof f->dir, "shards") < 0)
         return -1;
     snprintf(f->db, sizeof f->db, "%s/db", f->dir);
     if (trawl_db_open(f->db, TRAWL_DB_WRITABLE, &f->target, NULL) != TRAWL_OK)
@@ -46,10 +45,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[160];
     trawl_db_close(f->target);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (tmpdir_remove(f->dir) < 0)
         fprintf(stderr, "could not remove %s\n", f->dir);
     free(f);
     return 0;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "index/source.h"
+#include "tests/tmpdir.h"
 
 typedef struct {
     char dir[64];
@@ -71,9 +72,7 @@ static int read_all(const char *path, char **got, size_t *gotlen, char **msg)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-source-XXXXXX", tmp);
-    if (!mkdtemp(f->dir))
+    if (!f || tmpdir_make(f->dir, sizeof f->dir, "source") < 0)
         return -1;
     f->len = 200000;
     f->text = malloc(f->len);
@@ -86,10 +85,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char *cmd = NULL;
-    if (asprintf(&cmd, "rm -rf '%s'", f->dir) > 0 && system(cmd) != 0)
+    if (tmpdir_remove(f->dir) < 0)
         fprintf(stderr, "could not remove %s\n", f->dir);
-    free(cmd);
     free(f->text);
     free(f);
     return 0;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "index/walk.h"
+#include "tests/tmpdir.h"
 
 typedef struct {
     char dir[64];
@@ -75,9 +76,7 @@ static void link_to(fixture *f, const char *target, const char *rel)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-walk-XXXXXX", tmp);
-    if (!mkdtemp(f->dir))
+    if (!f || tmpdir_make(f->dir, sizeof f->dir, "walk") < 0)
         return -1;
     *state = f;
     return 0;
@@ -86,9 +85,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s'; rm -rf '%s'", f->dir, f->dir);
-    if (system(cmd) != 0)
+    if (tmpdir_remove(f->dir) < 0) /* it makes unreadable directories readable first */
         fprintf(stderr, "could not remove %s\n", f->dir);
     free(f);
     return 0;

@@ -16,18 +16,17 @@
 #include <cmocka.h>
 
 #include "index/writer.h"
+#include "tests/tmpdir.h"
 
 typedef struct {
-    char dir[64];
-    char db[96];
+    char dir[128];
+    char db[160];
 } fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(f->dir, sizeof f->dir, "%s/trawl-writer-XXXXXX", tmp);
-    if (!mkdtemp(f->dir))
+    if (!f || tmpdir_make(f->dir, sizeof f->dir, "writer") < 0)
         return -1;
     snprintf(f->db, sizeof f->db, "%s/db", f->dir);
     *state = f;
@@ -37,9 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (tmpdir_remove(f->dir) < 0)
         fprintf(stderr, "could not remove %s\n", f->dir);
     free(f);
     return 0;
@@ -88,9 +85,7 @@ static void test_batches(void **state)
 {
     fixture *f = *state;
     for (size_t i = 0; i < sizeof batch_cases / sizeof batch_cases[0]; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s/db%zu", f->dir, i);
-        snprintf(f->db, sizeof f->db, "%s", path);
+        snprintf(f->db, sizeof f->db, "%s/db%zu", f->dir, i);
         trawl_db *db = NULL;
         trawl_preparer *p = NULL;
         writer *w = NULL;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "protocol/dispatch.h"
+#include "tests/tmpdir.h"
 
 static char tmpdir[256];
 
@@ -42,17 +43,13 @@ static void build(const char *path, const char *prefix, int n, const char *word)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/trawl-dispatch-XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return tmpdir_make(tmpdir, sizeof tmpdir, "dispatch");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove(tmpdir);
 }
 
 /* Answers one line; returns the response (borrowed from out). */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tests/protocol/serve_driver.h"
+#include "tests/tmpdir.h"
 
 #define TIMEOUT_MS 30000
 #define NARTICLES 20
@@ -86,9 +87,7 @@ static int index_articles(const char *db, const char *prefix, int n, const char 
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/trawl-serve-XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(tmpdir))
+    if (tmpdir_make(tmpdir, sizeof tmpdir, "serve") < 0)
         return -1;
     snprintf(dbpath, sizeof dbpath, "%s/db", tmpdir);
     signal(SIGPIPE, SIG_IGN);
@@ -102,9 +101,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove(tmpdir);
 }
 
 /* ---- helpers ------------------------------------------------------------------------ */

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -19,30 +18,6 @@ extern char **environ;
 
 #define WINDOW 64            /* get requests in flight at once */
 #define MAX_LINE (1 << 22)   /* longest JSON Lines record read back */
-
-int robust_tmpdir(char *dir, size_t cap, const char *name)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, cap, "%s/trawl-%s-XXXXXX", t && *t ? t : "/tmp", name);
-    if (!mkdtemp(dir)) {
-        fprintf(stderr, "cannot make a temporary directory %s: %s\n", dir, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    remove(path);
-    return 0;
-}
-
-void robust_rmtree(const char *dir)
-{
-    if (dir && *dir)
-        nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 int robust_write_corpus(const char *path, const char *prefix, size_t n)
 {

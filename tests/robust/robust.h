@@ -1,9 +1,10 @@
 /*
  * robust.h: helpers shared by the crash-safety, concurrency and limits tests of
- * tests/robust/ (test_kill.c, test_live.c, test_limits.c): a temporary directory, the
- * articles to index (the Reuters corpus from $TRAWL_SHARED, or a generated corpus),
- * `trawl` processes run in the background, a process's peak memory, and checks of what
- * a database holds made through a real `trawl serve` (tests/protocol/serve_driver.h).
+ * tests/robust/ (test_kill.c, test_live.c, test_limits.c): the articles to index (the
+ * Reuters corpus from $TRAWL_SHARED, or a generated corpus), `trawl` processes run in the
+ * background, a process's peak memory, and checks of what a database holds made through a
+ * real `trawl serve` (tests/protocol/serve_driver.h). Their temporary directory comes
+ * from tests/tmpdir.h.
  */
 #ifndef TRAWL_TESTS_ROBUST_H
 #define TRAWL_TESTS_ROBUST_H
@@ -13,13 +14,7 @@
 #include <sys/types.h>
 
 #include "tests/protocol/serve_driver.h"
-
-/* Creates a mkdtemp directory under $TMPDIR named trawl-NAME-XXXXXX into dir (cap
- * bytes). Returns 0 or -1 with a message. */
-int robust_tmpdir(char *dir, size_t cap, const char *name);
-
-/* Removes a directory tree. NULL-safe; errors ignored. */
-void robust_rmtree(const char *dir);
+#include "tests/tmpdir.h"
 
 /* Writes n generated articles as JSON Lines to path: ids PREFIX1..PREFIXn, each with a
  * title, a date, topics and a body holding the word "common", the word "serial", and a

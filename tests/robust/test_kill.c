@@ -52,7 +52,7 @@ static json_t *all;
 static int setup(void **state)
 {
     (void)state;
-    if (robust_tmpdir(tmp, sizeof tmp, "kill") != 0)
+    if (tmpdir_make(tmp, sizeof tmp, "kill") != 0)
         return -1;
     const char *shared = getenv("TRAWL_SHARED");
     struct stat st;
@@ -73,7 +73,7 @@ static int teardown(void **state)
 {
     (void)state;
     json_decref(all);
-    robust_rmtree(tmp);
+    tmpdir_remove(tmp);
     return 0;
 }
 

@@ -40,7 +40,7 @@ static int setup(void **state)
 {
     (void)state;
     signal(SIGPIPE, SIG_IGN);
-    if (robust_tmpdir(tmp, sizeof tmp, "limits") != 0)
+    if (tmpdir_make(tmp, sizeof tmp, "limits") != 0)
         return -1;
     char corpus[400];
     snprintf(db, sizeof db, "%s/db", tmp);
@@ -52,7 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    robust_rmtree(tmp);
+    tmpdir_remove(tmp);
     return 0;
 }
 

@@ -31,13 +31,13 @@ static int setup(void **state)
 {
     (void)state;
     signal(SIGPIPE, SIG_IGN);
-    return robust_tmpdir(tmp, sizeof tmp, "live");
+    return tmpdir_make(tmp, sizeof tmp, "live");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    robust_rmtree(tmp);
+    tmpdir_remove(tmp);
     return 0;
 }
 
