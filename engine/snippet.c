@@ -166,8 +166,8 @@ static int plain_byte(unsigned char c, int xml)
 }
 
 /* Appends the run of plain bytes at s (the text between markers, runs of white space and
- * entities: words with single spaces between them) and returns where it ends: in one copy when its characters all fit,
- * else byte by byte with put, which stops at max_chars. */
+ * entities: words with single spaces between them) and returns where it ends: in one copy
+ * when its characters all fit, else byte by byte with put, which stops at max_chars. */
 static const char *put_run(struct plain *p, const char *s, int xml)
 {
     const char *r = s;
@@ -571,6 +571,17 @@ static void best_window(snippet_word *w, size_t n, double *cur, size_t length, s
     }
 }
 
+/* Whether word w[k] is well formed after the word that ends at prev_end: inside the text
+ * (len bytes), its probe among the nweights, a phrase no longer than the words so far. */
+static int word_valid(const snippet_word *w, size_t k, size_t prev_end, size_t len,
+                      size_t nweights)
+{
+    size_t h = w[k].highlight;
+    return w[k].begin < w[k].end && w[k].end <= len && w[k].begin >= prev_end &&
+           (w[k].probe != SNIPPET_NO_PROBE ? w[k].probe < nweights : h == 0) &&
+           !(h > 1 && h - 1 > k);
+}
+
 /* clean_ends from the masks: a word's removed bytes are the removed bits before its end.
  * Checks the words as words_valid does on the way (one pass over them instead of two);
  * returns SIZE_MAX when they are not valid. */
@@ -579,13 +590,10 @@ static size_t clean_ends_masked(const snippet_masks *m, snippet_word *w, size_t 
 {
     size_t removed = m->removed_before[m->nmask], prev_end = 0;
     for (size_t k = 0; k < n; k++) {
-        size_t b = w[k].begin, e = w[k].end, h = w[k].highlight;
-        if (b >= e || e > m->len || b < prev_end ||
-            (w[k].probe != SNIPPET_NO_PROBE ? w[k].probe >= nweights : h != 0) ||
-            (h > 1 && h - 1 > k))
+        if (!word_valid(w, k, prev_end, m->len, nweights))
             return SIZE_MAX;
-        prev_end = e;
-        w[k].cend = e - removed_before(m, e);
+        prev_end = w[k].end;
+        w[k].cend = prev_end - removed_before(m, prev_end);
     }
     if (m->len > removed && m->len > 0 && blank_byte((unsigned char)m->text[m->len - 1]))
         removed++; /* a space at the end */
@@ -749,14 +757,9 @@ static void put_words(struct marked *m, const char *text, const snippet_word *w,
 
 static int words_valid(const snippet_word *w, size_t n, size_t len, size_t nweights)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].begin >= w[i].end || w[i].end > len || (i > 0 && w[i].begin < w[i - 1].end))
+    for (size_t i = 0; i < n; i++)
+        if (!word_valid(w, i, i > 0 ? w[i - 1].end : 0, len, nweights))
             return 0;
-        if (w[i].probe != SNIPPET_NO_PROBE ? w[i].probe >= nweights : w[i].highlight != 0)
-            return 0;
-        if (w[i].highlight > 1 && w[i].highlight - 1 > i)
-            return 0;
-    }
     return 1;
 }
 

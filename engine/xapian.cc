@@ -1199,23 +1199,21 @@ static void scan_tokens(const char *text, size_t len, const snippet_masks *mk, E
             size_t e = after ? base + size_t(__builtin_ctzll(after)) : run_end(mk, j + 1);
             if (e > len)
                 e = len;
-            token t;
+            token t{s, e, e, false};
             bool high = after ? H[j] && (H[j] & ~(~uint64_t(0) << (e - base)) &
                                          (~uint64_t(0) << (s - base)))
                               : snippet_next_bit(mk, H, nullptr, 0, s) < e;
-            if (!high && (e >= len || plain_word_end(text, len, s, e)) && after) {
+            bool plain = !high && (e >= len || plain_word_end(text, len, s, e));
+            if (plain && after) {
                 // the common case: a plain word within the block, ending at its run's end
-                if (!emit(token{s, e, e, false}))
+                if (!emit(t))
                     return;
                 i = e;
                 starts &= starts - 1;
                 continue;
             }
-            if (high || (e < len && !plain_word_end(text, len, s, e))) {
-                if (!next_token(text, len, s, t))
-                    return; // no word in the rest of the text (only non-word characters)
-            } else
-                t = token{s, e, e, false};
+            if (!plain && !next_token(text, len, s, t))
+                return; // no word in the rest of the text (only non-word characters)
             if (!emit(t))
                 return;
             i = t.end;
