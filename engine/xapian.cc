@@ -1305,7 +1305,7 @@ static size_t probe_of(shim_db *s, const shim_mset *m, const std::string &w,
 /* Longest term MSet::snippet reads as a word (its max_word_length). */
 static const size_t SNIPPET_WORD_MAX = 64;
 
-/* Doubles the room for the scratch's words (realloc keeps the first nwords). */
+/* Doubles the room for the scratch's words (realloc keeps those already there). */
 static void grow_words(snippet_scratch *out)
 {
     size_t cap = out->capwords ? 2 * out->capwords : 256;
@@ -1357,7 +1357,6 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                     have_w = false;
             }
             if (nw == cap) {
-                out->nwords = nw;
                 grow_words(out);
                 words = out->words;
                 cap = out->capwords;
