@@ -12,6 +12,14 @@
 
 #include "snippet.h"
 
+/* For the few small functions of the per-word loops that GCC would otherwise call (it
+ * does not inline a function used in two places at -O2). */
+#if defined(__GNUC__)
+#define HOT_INLINE inline __attribute__((always_inline))
+#else
+#define HOT_INLINE inline
+#endif
+
 static int is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -400,7 +408,7 @@ static trawl_status index_text(snippet_scratch *s, const char *text, size_t len,
                                masks64_fn masks64)
 {
     snippet_masks *m = &s->masks;
-    size_t n = len / 64 + 1, removed = 0;
+    size_t n = len / 64 + 1, removed = 0, cont = 0;
     uint64_t carry = 1; /* the byte before the text counts as blank: a leading blank goes */
     unsigned char last[64];
 
@@ -417,6 +425,8 @@ static trawl_status index_text(snippet_scratch *s, const char *text, size_t len,
             p = last;
         }
         masks64(p, &m->word[j], &m->high[j], &blank);
+        for (uint64_t h = m->high[j]; h; h &= h - 1) /* none in an ASCII block */
+            cont += (p[__builtin_ctzll(h)] & 0xC0) == 0x80;
         m->removed[j] = blank & ((blank << 1) | carry);
         carry = blank >> 63;
         m->removed_before[j] = removed;
@@ -424,6 +434,7 @@ static trawl_status index_text(snippet_scratch *s, const char *text, size_t len,
     }
     m->removed_before[n] = removed;
     m->nmask = n;
+    m->continuation = cont;
     m->text = text;
     m->len = len;
     return TRAWL_OK;
@@ -517,63 +528,72 @@ static int sentence_punct(unsigned ch)
     return ch == '.' || ch == '?' || ch == '!';
 }
 
-/* The window: the run of words w[*first..*last] whose weights (a probe's weight halving
+/* The window: the run of words w[first..last] whose weights (a probe's weight halving
  * with each repeat in the window) sum highest, the last of equal ones; a window holds the
  * words that end within `length` bytes of the clean text after its begin (the end of the
- * word before it). SnipPipe::pump in Xapian's termgenerator_internal.cc, over an array.
- * The window may be empty (*first > *last: one word longer than `length`); with no words
- * at all, *first is 1 and *last 0. */
-static void best_window(snippet_word *w, size_t n, double *cur, size_t length, size_t *first,
-                        size_t *last)
-{
-    size_t front = 0, begin = 0;
-    double sum = 0, best_sum = 0;
+ * word before it). SnipPipe::pump in Xapian's termgenerator_internal.cc, over an array,
+ * one word at a time (window_add), so that the word's checks and clean end can be worked
+ * out in the same pass. The window may be empty (first > last: one word longer than
+ * `length`); with no words at all, first is 1 and last 0. */
+struct window {
+    double *cur;         /* each probe's weight now: halved for each repeat in the window */
+    double sum, best_sum;
+    size_t length;       /* the window's length in clean bytes */
+    size_t front, begin; /* the window's first word, and where the word before it ends */
+    size_t first, last;  /* the best window so far */
+};
 
-    *first = 1;
-    *last = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t r = w[i].probe, h = w[i].highlight, t = w[i].cend;
-        if (h > 1) {
-            /* A phrase's last word: its weight moves onto the phrase's first word, so it
-             * leaves the sum when the phrase starts to leave the window. */
-            if (i - front >= h - 1) {
-                snippet_word *start = &w[i - (h - 1)];
-                if (start->probe != SNIPPET_NO_PROBE) {
-                    cur[start->probe] *= 2;
-                    sum -= cur[start->probe];
-                }
-                sum += cur[r];
-                start->probe = r;
-                start->highlight = h;
-                cur[r] /= 2;
+static void window_start(struct window *win, double *cur, size_t length)
+{
+    *win = (struct window){.cur = cur, .length = length, .first = 1, .last = 0};
+}
+
+/* Adds word w[i] (its cend set) to the window, after the words before it. */
+static HOT_INLINE void window_add(struct window *win, snippet_word *w, size_t i)
+{
+    double *cur = win->cur;
+    size_t r = w[i].probe, h = w[i].highlight, t = w[i].cend;
+    if (h > 1) {
+        /* A phrase's last word: its weight moves onto the phrase's first word, so it
+         * leaves the sum when the phrase starts to leave the window. */
+        if (i - win->front >= h - 1) {
+            snippet_word *start = &w[i - (h - 1)];
+            if (start->probe != SNIPPET_NO_PROBE) {
+                cur[start->probe] *= 2;
+                win->sum -= cur[start->probe];
             }
-            w[i].probe = r = SNIPPET_NO_PROBE;
-            w[i].highlight = 0;
-        }
-        if (r != SNIPPET_NO_PROBE) {
-            sum += cur[r];
+            win->sum += cur[r];
+            start->probe = r;
+            start->highlight = h;
             cur[r] /= 2;
         }
-        while (t - begin > length) {
-            if (w[front].probe != SNIPPET_NO_PROBE) {
-                cur[w[front].probe] *= 2;
-                sum -= cur[w[front].probe];
-            }
-            begin = w[front].cend;
-            if (++front > i)
-                break; /* a word longer than the window */
+        w[i].probe = r = SNIPPET_NO_PROBE;
+        w[i].highlight = 0;
+    }
+    if (r != SNIPPET_NO_PROBE) {
+        win->sum += cur[r];
+        cur[r] /= 2;
+    }
+    while (t - win->begin > win->length) {
+        size_t f = win->front;
+        if (w[f].probe != SNIPPET_NO_PROBE) {
+            cur[w[f].probe] *= 2;
+            win->sum -= cur[w[f].probe];
         }
-        if (sum >= best_sum) {
-            best_sum = sum;
-            *first = front;
-            *last = i;
-        }
+        win->begin = w[f].cend;
+        if (++win->front > i)
+            break; /* a word longer than the window */
+    }
+    if (win->sum >= win->best_sum) {
+        win->best_sum = win->sum;
+        win->first = win->front;
+        win->last = i;
     }
 }
 
 /* Whether word w[k] is well formed after the word that ends at prev_end: inside the text
  * (len bytes), its probe among the nweights, a phrase no longer than the words so far. */
-static int word_valid(const snippet_word *w, size_t k, size_t prev_end, size_t len,
+static HOT_INLINE int word_valid(const snippet_word *w, size_t k, size_t prev_end, size_t len,
                       size_t nweights)
 {
     size_t h = w[k].highlight;
@@ -582,22 +602,30 @@ static int word_valid(const snippet_word *w, size_t k, size_t prev_end, size_t l
            !(h > 1 && h - 1 > k);
 }
 
-/* clean_ends from the masks: a word's removed bytes are the removed bits before its end.
- * Checks the words as words_valid does on the way (one pass over them instead of two);
- * returns SIZE_MAX when they are not valid. */
-static size_t clean_ends_masked(const snippet_masks *m, snippet_word *w, size_t n,
-                                size_t nweights)
+/* The length of the indexed text once cleaned (snippet_clean), from its masks alone. */
+static size_t clean_length_masked(const snippet_masks *m)
 {
-    size_t removed = m->removed_before[m->nmask], prev_end = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (!word_valid(w, k, prev_end, m->len, nweights))
-            return SIZE_MAX;
-        prev_end = w[k].end;
-        w[k].cend = prev_end - removed_before(m, prev_end);
-    }
+    size_t removed = m->removed_before[m->nmask];
     if (m->len > removed && m->len > 0 && blank_byte((unsigned char)m->text[m->len - 1]))
         removed++; /* a space at the end */
     return m->len - removed;
+}
+
+/* The words w[0..n) of the indexed text, in one pass: checks each (as words_valid does),
+ * sets its clean end from the masks (its removed bytes are the removed bits before its
+ * end) and adds it to the window. -1 when a word is not valid. */
+static int window_masked(const snippet_masks *m, snippet_word *w, size_t n, size_t nweights,
+                         struct window *win)
+{
+    size_t prev_end = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!word_valid(w, k, prev_end, m->len, nweights))
+            return -1;
+        prev_end = w[k].end;
+        w[k].cend = prev_end - removed_before(m, prev_end);
+        window_add(win, w, k);
+    }
+    return 0;
 }
 
 /* Sets each word's cend: where it ends in the text as snippet_clean would leave it.
@@ -769,25 +797,33 @@ trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
 {
     snippet_word *w = s->words;
     size_t n = s->nwords, first, last, at, clean, end;
+    int masked = s->masks.text == text && s->masks.len == len;
     struct marked m = {.s = s};
+    struct window win;
     int omit = 0;
 
     *marked = NULL;
-    if (s->masks.text == text && s->masks.len == len) {
-        if ((clean = clean_ends_masked(&s->masks, w, n, nweights)) == SIZE_MAX)
-            return TRAWL_EINVAL;
-    } else {
-        if (!words_valid(w, n, len, nweights))
-            return TRAWL_EINVAL;
-        clean = clean_ends(text, len, w, n);
-    }
+    if (!masked && !words_valid(w, n, len, nweights))
+        return TRAWL_EINVAL;
     if (grow((void **)&s->cur, &s->capcur, nweights, sizeof *s->cur) < 0)
         return TRAWL_ENOMEM;
     if (nweights)
         memcpy(s->cur, weights, nweights * sizeof *s->cur);
-    best_window(w, n, s->cur,
-                snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1, &first,
-                &last);
+    if (masked) { /* checks, clean ends and window in one pass over the words */
+        clean = clean_length_masked(&s->masks);
+        window_start(&win, s->cur,
+                     snippet_bytes(chars, clean, clean - s->masks.continuation) + 1);
+        if (window_masked(&s->masks, w, n, nweights, &win) < 0)
+            return TRAWL_EINVAL;
+    } else {
+        clean = clean_ends(text, len, w, n);
+        window_start(&win, s->cur,
+                     snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1);
+        for (size_t k = 0; k < n; k++)
+            window_add(&win, w, k);
+    }
+    first = win.first;
+    last = win.last;
     while (len > 0 && blank_byte((unsigned char)text[len - 1]))
         len--; /* as if cleaned: blanks at the end are not there */
     s->outlen = 0;

@@ -97,6 +97,8 @@ typedef struct {
     uint64_t *high;          /* a byte >= 0x80 (part of a non-ASCII character) */
     uint64_t *removed;       /* a blank byte snippet_clean drops: one after a blank, or first */
     size_t *removed_before;  /* removed bytes in the words before word j (nmask + 1 of them) */
+    size_t continuation;     /* the text's UTF-8 continuation bytes (10xxxxxx): its bytes
+                              * minus its characters */
     size_t nmask, capmask;
 } snippet_masks;
 

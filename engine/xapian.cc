@@ -341,6 +341,34 @@ bool fast_ineb2(const shim_db *s, const shim_query *q)
            q->sort == SHIM_SORT_RELEVANCE && !s->writable;
 }
 
+/* Reads each hit's summary value and, when asked or when it has none, its data, in order
+ * of document id rather than of rank: Xapian's B-tree cursors keep the blocks they last
+ * read, so neighbouring ids share branch blocks instead of reading them again (about 0.4
+ * of the 1.4 block reads a hit's data took in rank order on Reuters: doc/snippets.md). */
+void fetch_hits(const shim_query *q, shim_mset *m)
+{
+    size_t n = m->mset.size();
+    std::vector<std::pair<Xapian::docid, size_t>> order;
+    order.reserve(n);
+    m->data.assign(n, std::string());
+    m->have_data.assign(n, false);
+    m->values.assign(n, std::string());
+    m->scores.clear();
+    for (Xapian::MSetIterator it = m->mset.begin(); it != m->mset.end(); ++it) {
+        order.emplace_back(*it, order.size());
+        m->scores.push_back(it.get_weight());
+    }
+    std::sort(order.begin(), order.end());
+    for (const auto &o : order) {
+        Xapian::Document doc = m->mset[Xapian::doccount(o.second)].get_document();
+        m->values[o.second] = doc.get_value(q->summary_slot);
+        bool fetch = q->fetch_data == SHIM_DATA_ALL || m->values[o.second].empty();
+        if (fetch)
+            m->data[o.second] = doc.get_data();
+        m->have_data[o.second] = fetch;
+    }
+}
+
 void run_search(shim_db *s, const shim_query *q, shim_mset *m)
 {
     Xapian::QueryParser qp;
@@ -364,18 +392,7 @@ void run_search(shim_db *s, const shim_query *q, shim_mset *m)
     set_ranking(q, m->enquire);
     m->mset = m->enquire.get_mset(q->offset, q->limit, q->offset + q->limit);
     m->enquire.set_query(m->query); // MSet::snippet reads the query's terms from here
-    m->data.clear();
-    m->have_data.clear();
-    m->values.clear();
-    m->scores.clear();
-    for (Xapian::MSetIterator it = m->mset.begin(); it != m->mset.end(); ++it) {
-        Xapian::Document doc = it.get_document();
-        m->values.push_back(doc.get_value(q->summary_slot));
-        bool fetch = q->fetch_data == SHIM_DATA_ALL || m->values.back().empty();
-        m->data.push_back(fetch ? doc.get_data() : std::string());
-        m->have_data.push_back(fetch);
-        m->scores.push_back(it.get_weight());
-    }
+    fetch_hits(q, m);
 }
 
 } // namespace

@@ -269,7 +269,8 @@ static int get_bit(const uint64_t *a, size_t i)
 }
 
 /* Both builders give the bits a byte-by-byte reading of the text gives, and nothing past
- * its end; the running count of removed bytes agrees. */
+ * its end; the running count of removed bytes and the count of UTF-8 continuation bytes
+ * agree. */
 static void test_masks(void **state)
 {
     snippet_scratch a = {0}, b = {0};
@@ -281,9 +282,10 @@ static void test_masks(void **state)
         assert_int_equal(snippet_index_scalar(&b, t, n), TRAWL_OK);
         assert_int_equal(a.masks.nmask, n / 64 + 1);
         assert_int_equal(b.masks.nmask, a.masks.nmask);
-        size_t removed = 0;
+        size_t removed = 0, cont = 0;
         for (size_t i = 0; i < 64 * a.masks.nmask; i++) {
             unsigned char c = i < n ? (unsigned char)t[i] : 0;
+            cont += (c & 0xC0) == 0x80;
             int word = i < n && (isalnum(c) || c == '_') && c < 0x80;
             int high = i < n && c >= 0x80;
             int gone = i < n && is_blank(c) && (i == 0 || is_blank((unsigned char)t[i - 1]));
@@ -298,6 +300,8 @@ static void test_masks(void **state)
                 fail_msg("length %zu, byte %zu (0x%02x): masks disagree", n, i, c);
         }
         assert_int_equal(a.masks.removed_before[a.masks.nmask], removed);
+        assert_int_equal(a.masks.continuation, cont); /* bytes minus characters */
+        assert_int_equal(b.masks.continuation, cont);
         /* the searches, from every position */
         for (size_t i = 0; i <= n; i++) {
             size_t w = i, nw = i;
@@ -316,8 +320,8 @@ static void test_masks(void **state)
     snippet_scratch_free(&b);
 }
 
-/* snippet_make gives the same snippet whether it reads white space from the masks (the
- * text indexed) or from the text (indexed masks of another text are not used). */
+/* snippet_make gives the same snippet whether it reads white space and characters from the
+ * masks (the text indexed) or from the text (indexed masks of another text are not used). */
 static void test_make_masked(void **state)
 {
     snippet_scratch s = {0};
@@ -330,8 +334,9 @@ static void test_make_masked(void **state)
         size_t n = (size_t)(round * 7 % 700);
         char *t = random_text(n, &seed), *other = random_text(n + 1, &seed);
         for (size_t i = 0; i < n; i++)
-            if ((unsigned char)t[i] >= 0x80 || t[i] == 0)
-                t[i] = ' '; /* ASCII without NUL: strlen and read_words see all of it */
+            if (t[i] == 0)
+                t[i] = ' '; /* no NUL: strlen and read_words see all of it (bytes >= 0x80
+                             * stay: they change the budget, counted from the masks) */
         char *plain = NULL;
         for (int masked = 0; masked < 2; masked++) {
             const char *marked = NULL;
