@@ -24,7 +24,7 @@
 #define NARTICLES 40
 
 typedef struct {
-    char dir[64];
+    char dir[128];
 } fixture;
 
 static int setup(void **state)
@@ -47,7 +47,7 @@ static int teardown(void **state)
 
 static trawl_db *open_db(fixture *f, const char *name, unsigned flags)
 {
-    char path[128];
+    char path[256];
     trawl_db *db = NULL;
     snprintf(path, sizeof path, "%s/%s", f->dir, name);
     assert_int_equal(trawl_db_open(path, flags, &db, NULL), TRAWL_OK);

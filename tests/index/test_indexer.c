@@ -21,9 +21,9 @@
 #include "tests/tmpdir.h"
 
 typedef struct {
-    char dir[64];
-    char db[96];
-    char input[96];
+    char dir[128];
+    char db[160];
+    char input[160];
     trawl_db *w;
 } fixture;
 
@@ -182,7 +182,7 @@ static void test_stop_flag(void **state)
 static void test_missing_and_unknown(void **state)
 {
     fixture *f = *state;
-    char path[128];
+    char path[256];
     indexer_options o = {.total_bytes = -1};
     indexer *ix = indexer_new(f->w, &o);
     snprintf(path, sizeof path, "%s/none.jsonl", f->dir);

@@ -25,8 +25,8 @@
 #include "tests/tmpdir.h"
 
 typedef struct {
-    char dir[64];
-    char db[96];
+    char dir[128];
+    char db[160];
     trawl_db *target;
 } fixture;
 

@@ -19,7 +19,7 @@
 #include "tests/tmpdir.h"
 
 typedef struct {
-    char dir[64];
+    char dir[128];
     char *text; /* what the files hold, decompressed */
     size_t len;
 } fixture;

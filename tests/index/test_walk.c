@@ -20,7 +20,7 @@
 #include "tests/tmpdir.h"
 
 typedef struct {
-    char dir[64];
+    char dir[128];
     char seen[4096];     /* "rel|" for each file */
     char problems[4096]; /* "path-below-root:reason|" for each problem */
     int stop_after;      /* stop after this many files; 0 = never */
@@ -130,7 +130,7 @@ static void test_order_and_rules(void **state)
 static void test_trailing_slash(void **state)
 {
     fixture *f = *state;
-    char root[80];
+    char root[160];
     make(f, "x.txt", 0);
     snprintf(root, sizeof root, "%s/", f->dir);
     walk_callbacks cb = {on_file, on_problem, f};
