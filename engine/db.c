@@ -946,6 +946,11 @@ void db_snippet_reference(trawl_db *db, int on)
     db->snippet_reference = on != 0;
 }
 
+int db_stem_starts_hold(trawl_db *db, size_t *words, char **bad)
+{
+    return shim_stem_starts_hold(db->x, words, bad);
+}
+
 /* Xapian's marked snippet of at most `chars` characters of text[0..len), in *owned
  * (caller frees): MSet::snippet over the whole text cleaned (in a copy). */
 static trawl_status reference_snippet(trawl_db *db, const shim_mset *m, const char *text,

@@ -158,8 +158,9 @@ trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char
  * suffixes as "C++"; no CJK n-grams) into out->words[0..out->nwords) (grown with realloc,
  * the caller's), marking each with what it matches as MSet::snippet matches it: the word
  * itself a query term, or its stem (with the memo stemmer) a stemmed "Z" term, or a
- * wildcard's prefix, or it ends a phrase of the query. A word whose first two letters
- * begin no word sought is not stemmed: it cannot match. *weights (n of them, borrowed
+ * wildcard's prefix, or it ends a phrase of the query. A word that does not start as a
+ * match of some word sought starts (for a stem, the stem but its last letter) is not
+ * stemmed: it cannot match. *weights (n of them, borrowed
  * from the mset) are the relevance of each term and phrase as MSet::snippet weighs them. */
 trawl_status shim_mset_words(shim_db *s, const shim_mset *m, const char *text, size_t len,
                              snippet_scratch *out, const double **weights, size_t *nweights);
@@ -168,6 +169,12 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *m, const char *text, s
  * same begin, term end, end and acronym flag); 0 when not, with *where the byte offset
  * at which they part; -1 when out of memory. */
 int shim_tokens_agree(const char *text, size_t len, size_t *where);
+/* For the tests: 1 when every word of the database's vocabulary (its terms without a
+ * prefix) starts as shim_mset_words' prefilter expects a match of its stem to start (the
+ * stem without its last character, with the handle's stemmer); 0 when one does not, with
+ * *bad (caller frees) "word -> stem"; -1 on error (shim_errmsg). *words counts the words
+ * checked. */
+int shim_stem_starts_hold(shim_db *s, size_t *words, char **bad);
 /* The snippet_classify classes of a code point, from Xapian's Unicode tables and
  * MSet::snippet's lists of leading and trailing punctuation. Never fails. */
 unsigned shim_char_class(unsigned ch);

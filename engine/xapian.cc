@@ -127,7 +127,7 @@ struct shim_mset {
     std::vector<size_t> phrase_probe;              // ... and their index in weights
     std::vector<std::string> wildcards;            // wildcard patterns ...
     std::vector<size_t> wildcard_probe;            // ... and their index in weights
-    std::vector<std::string> starts;               // the first bytes of every word sought
+    std::vector<std::string> starts;               // what a match of each sought word starts with
     bool first_byte[256] = {};                     // a word's first byte may begin one
     std::vector<uint64_t> pairs;                   // the first two bytes of those, as bits
     std::vector<std::string> last;                 // shim_mset_words' recent words
@@ -874,10 +874,37 @@ static bool termweight(const shim_mset *m, const std::string &t, double *w)
     }
 }
 
-/* How many first bytes of a word the scan compares with the words sought before it looks
- * closer (lower-casing and stemming it). Two, not three: English stems may differ from
- * their words in the third letter ("using" -> "use", "trying" -> "tri"). */
-static const size_t PREFILTER_BYTES = 2; // may_match_raw looks at two bytes
+/* How many first bytes of a word the raw prefilter (may_match_raw) compares with the
+ * words sought before the word is lower-cased; may_match then compares the lower-cased
+ * word with the whole start of each (starts_of). */
+static const size_t PREFILTER_BYTES = 2;
+
+/* What a word must start with to match w, a word the query seeks: for a stem (of a "Z"
+ * term), the stem without its last character, or its first PREFILTER_BYTES bytes when
+ * that is longer (an English stem keeps its word's letters but the last: "using" -> "use",
+ * "trying" -> "tri", "rated" -> "rate", "happy" -> "happi"; tests/engine/
+ * test_snippet_quality checks it over every word of the Reuters corpus); for an exact
+ * term, a phrase's word or a wildcard's pattern, all of w. */
+static std::string start_of(const std::string &w, bool stem)
+{
+    if (!stem)
+        return w;
+    size_t k = w.size();
+    if (k > 0)
+        for (k--; k > 0 && (static_cast<unsigned char>(w[k]) & 0xC0) == 0x80; k--)
+            ; // back to the start of the last character
+    return w.substr(0, std::max(k, std::min(w.size(), PREFILTER_BYTES)));
+}
+
+/* Every start (start_of) a match of w may have: English stems have three words that
+ * start otherwise, dying, lying and tying ("die", "lie", "tie"). */
+static std::vector<std::string> starts_of(const std::string &w, bool stem)
+{
+    std::vector<std::string> v{start_of(w, stem)};
+    if (stem && (w == "die" || w == "lie" || w == "tie"))
+        v.push_back(std::string(1, w[0]) + "y");
+    return v;
+}
 
 /* Fills the mset's probes: loose terms weighted as MSet::snippet weighs them (the term's
  * weight plus the largest), phrases as the largest times their length. */
@@ -917,27 +944,24 @@ static void make_probes(shim_mset *m)
             if (st.size() == 1 || b == static_cast<unsigned char>(st[1]))
                 m->pairs[(a | b) / 64] |= uint64_t(1) << ((a | b) % 64);
     };
-    auto sought = [start](const std::string &w) {
-        if (w.empty())
-            return;
-        start(w.substr(0, PREFILTER_BYTES));
-        // English stems whose words start otherwise: dying, lying, tying.
-        if (w == "die" || w == "lie" || w == "tie")
-            start(std::string(1, w[0]) + "y");
+    auto sought = [start](const std::string &w, bool stem) {
+        if (!w.empty())
+            for (const auto &st : starts_of(w, stem))
+                start(st);
     };
     for (const auto &t : terms) {
         if (word_of(t).empty() || m->loose.count(t) || !termweight(m, t, &w))
             continue; /* MSet::snippet matches no term it has no weight for */
         m->loose[t] = m->weights.size();
         m->weights.push_back(w + max_tw);
-        sought(word_of(t));
+        sought(word_of(t), t[0] == 'Z');
     }
     for (const auto &p : phrases) {
         m->phrases.push_back(p);
         m->phrase_probe.push_back(m->weights.size());
         m->weights.push_back(max_tw * double(p.size()));
         for (const auto &w : p)
-            sought(w);
+            sought(w, false);
     }
     for (const auto &w : wildcards) {
         if (word_of(w) != w)
@@ -945,7 +969,7 @@ static void make_probes(shim_mset *m)
         m->wildcards.push_back(w);
         m->wildcard_probe.push_back(m->weights.size());
         m->weights.push_back(max_tw + min_tw);
-        sought(w);
+        sought(w, false);
     }
     m->probes_ready = true;
 }
@@ -1279,8 +1303,8 @@ static bool may_match_raw(const shim_mset *m, const char *w, size_t n)
     return (m->pairs[k / 64] >> (k % 64)) & 1;
 }
 
-/* Whether the lower-cased word w may match: it starts with the first bytes of a sought
- * word. Most words fail here, cheaply, and are never stemmed. */
+/* Whether the lower-cased word w may match: it starts as a sought word's matches start
+ * (start_of). Most words fail here, cheaply, and are never stemmed. */
 static bool may_match(const shim_mset *m, const std::string &w)
 {
     for (const auto &st : m->starts)
@@ -1395,6 +1419,33 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
     } catch (...) {
         out->nwords = 0;
         return fail(s);
+    }
+}
+
+int shim_stem_starts_hold(shim_db *s, size_t *words, char **bad)
+{
+    *words = 0;
+    *bad = nullptr;
+    try {
+        const Xapian::Database &db = s->db();
+        for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+            const std::string word = *t;
+            if (word_of(word) != word)
+                continue; // a stem ("Z") or a field's term: not a word of the text
+            std::string stem = s->stem(word);
+            bool ok = false;
+            for (const auto &st : starts_of(stem, true))
+                ok = ok || word.compare(0, st.size(), st) == 0;
+            ++*words;
+            if (!ok) {
+                *bad = dup_string(word + " -> " + stem);
+                return *bad ? 0 : -1;
+            }
+        }
+        return 1;
+    } catch (...) {
+        fail(s);
+        return -1;
     }
 }
 
