@@ -343,8 +343,8 @@ bool fast_ineb2(const shim_db *s, const shim_query *q)
 
 /* Reads each hit's summary value and, when asked or when it has none, its data, in order
  * of document id rather than of rank: Xapian's B-tree cursors keep the blocks they last
- * read, so neighbouring ids share branch blocks instead of reading them again (about 0.4
- * of the 1.4 block reads a hit's data took in rank order on Reuters: doc/snippets.md). */
+ * read, so neighbouring ids share branch blocks instead of reading them again (a hit's
+ * data took 1.42 block reads in rank order on Reuters, 1.17 in id order: doc/snippets.md). */
 void fetch_hits(const shim_query *q, shim_mset *m)
 {
     size_t n = m->mset.size();
