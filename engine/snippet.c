@@ -12,8 +12,8 @@
 
 #include "snippet.h"
 
-/* For the few small functions of the per-word loops that GCC would otherwise call (it
- * does not inline a function used in two places at -O2). */
+/* For the small functions of the per-word loops, which GCC at -O2 called for every word
+ * instead of inlining them (window_add is used in two places; doc/snippets.md). */
 #if defined(__GNUC__)
 #define HOT_INLINE inline __attribute__((always_inline))
 #else

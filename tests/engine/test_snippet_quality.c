@@ -318,8 +318,9 @@ static void test_reuters(void **state)
     assert_true(t.words_both >= t.words_xapian * 0.999);
     assert_true(t.contains >= t.hits * 0.99);
     assert_true(t.identical >= t.hits * 0.995);
-    /* The scan stems only words that start as a match of a stem sought starts: the stem
-     * but its last letter (engine/xapian.cc, start_of). So every word of the corpus must. */
+    /* The scan stems only words that start the way a match of a sought stem must: with
+     * the stem but its last letter (engine/xapian.cc, start_of). So every word of the
+     * corpus must start so. */
     size_t words = 0;
     char *bad = NULL;
     int held = db_stem_starts_hold(w, &words, &bad);
