@@ -1,5 +1,6 @@
 /*
- * cmd_serve.c: `trawl serve [--db PATH] [--max-line BYTES]`, dispatched from cli/main.c.
+ * cmd_serve.c: `trawl serve [--db PATH] [--max-line BYTES] [--preload MIB]`, dispatched
+ * from cli/main.c.
  * Parses the options and hands over to the protocol loop (protocol/serve.c), which reads
  * requests on stdin and writes responses on stdout until end of input, `quit` or SIGTERM.
  * The database is opened lazily by the first request that needs it, so startup is fast
@@ -29,8 +30,11 @@ static void usage(FILE *out)
             "                         $XDG_DATA_HOME/trawl/db); it may appear later\n"
             "      --max-line BYTES   longest request line (default %zu, from %d to %zu);\n"
             "                         longer lines get a too_large error\n"
+            "      --preload MIB      keep the database's stored records in memory, read\n"
+            "                         in the background, when they take at most MIB MiB\n"
+            "                         (default %d; 0: never): snippets are faster\n"
             "  -h, --help             show this help\n",
-            LINES_DEFAULT_MAX, SERVE_MIN_LINE, SERVE_MAX_LINE);
+            LINES_DEFAULT_MAX, SERVE_MIN_LINE, SERVE_MAX_LINE, SERVE_DEFAULT_PRELOAD_MIB);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -38,11 +42,12 @@ int cmd_serve(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"max-line", required_argument, NULL, 'm'},
+        {"preload", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dbopt = NULL;
-    unsigned long max_line = LINES_DEFAULT_MAX;
+    unsigned long max_line = LINES_DEFAULT_MAX, preload_mib = SERVE_DEFAULT_PRELOAD_MIB;
     int c;
 
     argv[0] = (char *)"trawl: serve"; /* getopt's own messages start with argv[0] */
@@ -59,6 +64,15 @@ int cmd_serve(int argc, char **argv)
                         "trawl: serve: --max-line must be a number of bytes from %d to %zu, "
                         "not '%s'\n",
                         SERVE_MIN_LINE, SERVE_MAX_LINE, optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'p':
+            if (cli_parse_uint(optarg, SERVE_MAX_PRELOAD_MIB, &preload_mib) != 0) {
+                fprintf(stderr,
+                        "trawl: serve: --preload must be a number of MiB from 0 to %lu, not "
+                        "'%s'\n",
+                        (unsigned long)SERVE_MAX_PRELOAD_MIB, optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -79,7 +93,11 @@ int cmd_serve(int argc, char **argv)
     if (!path)
         return EXIT_FAILED;
     struct serve_options opt = {
-        .db_path = path, .max_line = max_line, .in_fd = 0, .out_fd = 1};
+        .db_path = path,
+        .max_line = max_line,
+        .in_fd = 0,
+        .out_fd = 1,
+        .preload = (size_t)preload_mib << 20};
     int status = serve_run(&opt) == 0 ? EXIT_OK_ : EXIT_FAILED;
     free(path);
     return status;

@@ -573,6 +573,25 @@ trawl_status trawl_db_reopen(trawl_db *db, int *changed)
     return TRAWL_OK;
 }
 
+trawl_status trawl_db_set_preload(trawl_db *db, size_t max_bytes)
+{
+    trawl_status st;
+    if (!db)
+        return TRAWL_EINVAL;
+    if (db->writable)
+        return db_fail(db, TRAWL_EINVAL,
+                       "cannot preload records: database '%s' is open for writing", db->path);
+    if ((st = shim_set_preload(db->x, max_bytes)) != TRAWL_OK)
+        return db_shim_fail(db, st, "cannot preload records");
+    return TRAWL_OK;
+}
+
+size_t db_preload_wait(trawl_db *db, uint64_t *served)
+{
+    *served = 0;
+    return db->writable ? 0 : shim_preload_wait(db->x, served);
+}
+
 /* ---- reading records --------------------------------------------------------------------- */
 
 /* Names an article in messages: by its id when known, else as hit i of m, whose id term

@@ -2,10 +2,13 @@
  * db_debug.h: internal hooks into engine/db.c for the tests (not part of libtrawl's API:
  * trawl.h is). tests/engine/test_snippet_quality.c uses them to compare trawl's snippets
  * with Xapian's own MSet::snippet on the same text, and to check the scan's prefilter
- * against a corpus's vocabulary.
+ * against a corpus's vocabulary; tests/engine/test_preload.c to wait for the record
+ * preload.
  */
 #ifndef TRAWL_DB_DEBUG_H
 #define TRAWL_DB_DEBUG_H
+
+#include <stdint.h>
 
 #include "trawl.h"
 
@@ -19,5 +22,11 @@ void db_snippet_reference(trawl_db *db, int on);
  * with *words the words checked; 0 when not, with *bad (caller frees) the first word that
  * does not, "word -> stem"; -1 on error. */
 int db_stem_starts_hold(trawl_db *db, size_t *words, char **bad);
+
+/* Waits until the handle's record preload (trawl_db_set_preload) is not loading any more
+ * and returns the bytes of records it holds (0 when none: off, over its limit, or not
+ * started yet, which the first search with snippets does); *served gets how many hits'
+ * records the handle's searches have taken from memory so far. */
+size_t db_preload_wait(trawl_db *db, uint64_t *served);
 
 #endif

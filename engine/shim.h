@@ -137,6 +137,16 @@ typedef struct {
     shim_fetch fetch_data;      /* whose document data to fetch (shim_mset_data) */
 } shim_query;
 
+/* Keeps up to `bytes` of the database's stored records in memory, loaded on a thread of
+ * the handle's own (engine/records.h): later searches with SHIM_DATA_ALL take their hits'
+ * document data from there instead of from Xapian, with the same bytes. 0 (the default)
+ * turns it off and frees them. TRAWL_EINVAL for a writable handle. */
+trawl_status shim_set_preload(shim_db *s, size_t bytes);
+/* Waits for the handle's loading thread, if one is running, and returns the bytes of
+ * records now held (0 when none); *served gets how many hits' records came from memory so
+ * far. For tests. */
+size_t shim_preload_wait(shim_db *s, uint64_t *served);
+
 /* Runs a query and fetches every hit's summary value and, as q->fetch_data says, its
  * document data. */
 trawl_status shim_search(shim_db *s, const shim_query *q, shim_mset **out);

@@ -23,6 +23,7 @@
 
 #include "article.h"
 #include "rank.h"
+#include "records.h"
 #include "shim.h"
 
 namespace {
@@ -103,6 +104,10 @@ struct shim_db {
     const char *const *stop_words = nullptr;
     size_t nstop_words = 0;
     trawl_rank::DocLengths doclens; // for the fast IneB2 path (rank.h), read-only handles
+    // The records in memory (records.h), read-only handles. Last, so that its thread is
+    // stopped first when the handle goes.
+    trawl_records::Preload preload;
+    uint64_t preload_served = 0; // hits whose record came from it (for the tests)
 
     Xapian::Database &db() { return writable ? wdb : rdb; }
 };
@@ -116,8 +121,10 @@ struct shim_mset {
     Xapian::Query query; // as parsed: the enquire's may have sources in place of terms
     Xapian::MSet mset;
     Xapian::Stem stem;
-    std::vector<std::string> data;
-    std::vector<bool> have_data; // data[i] was fetched
+    std::vector<std::string> data;  // hit i's document data, when read from Xapian
+    std::vector<std::pair<const char *, size_t>> record; // hit i's, from data or records
+    std::vector<bool> have_data; // record[i] was fetched
+    std::shared_ptr<const trawl_records::Table> records; // the preloaded records used
     std::vector<std::string> values; // each hit's summary value
     std::vector<double> scores;
     // What MSet::snippet looks for, gathered from the query at the first shim_mset_words.
@@ -345,15 +352,19 @@ bool fast_ineb2(const shim_db *s, const shim_query *q)
  * of document id rather than of rank: Xapian's B-tree cursors keep the blocks they last
  * read, so neighbouring ids share branch blocks instead of reading them again (a hit's
  * data took 1.42 block reads in rank order on Reuters, 1.17 in id order: doc/snippets.md). */
-void fetch_hits(const shim_query *q, shim_mset *m)
+void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
 {
     size_t n = m->mset.size();
     std::vector<std::pair<Xapian::docid, size_t>> order;
     order.reserve(n);
     m->data.assign(n, std::string());
+    m->record.assign(n, {nullptr, 0});
     m->have_data.assign(n, false);
     m->values.assign(n, std::string());
     m->scores.clear();
+    m->records.reset();
+    if (q->fetch_data == SHIM_DATA_ALL && !s->writable)
+        m->records = s->preload.current(s->path, s->db());
     for (Xapian::MSetIterator it = m->mset.begin(); it != m->mset.end(); ++it) {
         order.emplace_back(*it, order.size());
         m->scores.push_back(it.get_weight());
@@ -363,8 +374,13 @@ void fetch_hits(const shim_query *q, shim_mset *m)
         Xapian::Document doc = m->mset[Xapian::doccount(o.second)].get_document();
         m->values[o.second] = doc.get_value(q->summary_slot);
         bool fetch = q->fetch_data == SHIM_DATA_ALL || m->values[o.second].empty();
-        if (fetch)
+        auto &rec = m->record[o.second];
+        if (fetch && m->records && m->records->get(o.first, &rec.first, &rec.second)) {
+            s->preload_served++;
+        } else if (fetch) {
             m->data[o.second] = doc.get_data();
+            rec = {m->data[o.second].data(), m->data[o.second].size()};
+        }
         m->have_data[o.second] = fetch;
     }
 }
@@ -392,7 +408,7 @@ void run_search(shim_db *s, const shim_query *q, shim_mset *m)
     set_ranking(q, m->enquire);
     m->mset = m->enquire.get_mset(q->offset, q->limit, q->offset + q->limit);
     m->enquire.set_query(m->query); // MSet::snippet reads the query's terms from here
-    fetch_hits(q, m);
+    fetch_hits(s, q, m);
 }
 
 } // namespace
@@ -577,6 +593,30 @@ trawl_status shim_reopen(shim_db *s, int *changed)
     } catch (...) {
         return fail(s);
     }
+}
+
+trawl_status shim_set_preload(shim_db *s, size_t bytes)
+{
+    try {
+        if (s->writable) {
+            s->err = "records are preloaded only for read-only handles";
+            return TRAWL_EINVAL;
+        }
+        s->preload.set_limit(bytes);
+        return TRAWL_OK;
+    } catch (...) {
+        return fail(s);
+    }
+}
+
+size_t shim_preload_wait(shim_db *s, uint64_t *served)
+{
+    *served = s->preload_served;
+    try {
+        s->preload.wait();
+    } catch (...) { // joining failed: nothing was taken
+    }
+    return s->preload.held();
 }
 
 trawl_status shim_doc_new(shim_db *s, shim_doc **out)
@@ -779,8 +819,8 @@ double shim_mset_score(const shim_mset *m, size_t i)
 
 const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len)
 {
-    *len = m->have_data[i] ? m->data[i].size() : 0;
-    return m->have_data[i] ? m->data[i].data() : nullptr;
+    *len = m->have_data[i] ? m->record[i].second : 0;
+    return m->have_data[i] ? m->record[i].first : nullptr;
 }
 
 const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len)

@@ -98,6 +98,8 @@ static int ensure_db(struct dispatch *d, const struct request *r, struct buf *ou
     trawl_status ts = trawl_db_open(d->db_path, TRAWL_DB_READONLY, &d->db, &msg);
     if (ts == TRAWL_OK) {
         free(msg);
+        if (d->preload)
+            trawl_db_set_preload(d->db, d->preload); /* only a read-only handle fails */
         d->dev = st.st_dev;
         d->ino = st.st_ino;
         return 0;

@@ -24,6 +24,7 @@ struct dispatch {
     ino_t ino;     /* a database deleted or replaced under the same path */
     int quit;      /* set once a quit request has been answered */
     trawl_results *spent; /* the last search's results, freed by dispatch_release */
+    size_t preload; /* trawl_db_set_preload's limit for each database opened (0: none) */
 };
 
 /* Prepares a dispatcher for the database at db_path (copied; the database need not exist

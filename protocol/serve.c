@@ -183,6 +183,7 @@ int serve_run(const struct serve_options *opt)
         fprintf(stderr, "trawl: serve: out of memory\n");
         return 1;
     }
+    s.disp.preload = opt->preload;
 
     struct sigaction term = {0}, ign = {0}, old_term, old_pipe;
     term.sa_handler = on_sigterm; /* no SA_RESTART: the wait must end */

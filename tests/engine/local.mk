@@ -10,7 +10,8 @@ ENGINE_TESTS = \
 	%reldir%/test_search \
 	%reldir%/test_rank \
 	%reldir%/test_prepare \
-	%reldir%/test_merge
+	%reldir%/test_merge \
+	%reldir%/test_preload
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS) %reldir%/test_symbols.sh
 EXTRA_DIST += %reldir%/test_symbols.sh
@@ -36,3 +37,5 @@ EXTRA_DIST += %reldir%/test_symbols.sh
 %canon_reldir%_test_prepare_LDADD = $(TEST_LIBS) $(ENGINE_LIBS) -lpthread
 %canon_reldir%_test_merge_CFLAGS = $(TEST_CFLAGS)
 %canon_reldir%_test_merge_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)
+%canon_reldir%_test_preload_CFLAGS = $(TEST_CFLAGS)
+%canon_reldir%_test_preload_LDADD = $(TEST_LIBS) $(ENGINE_LIBS)

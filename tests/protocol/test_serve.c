@@ -3,8 +3,8 @@
  * (serve_driver.c) against a small database built with the real `trawl index`: every op
  * and error code, text mode and its escaping, a burst of 50 searches cancelled, 200
  * pipelined requests, over-long lines, malformed input of every kind, EOF, quit, SIGTERM,
- * a closed stdout, a database that appears late, and articles indexed by a second process
- * while the server runs. Run by `make check`.
+ * a closed stdout, a database that appears late, and articles indexed (and replaced) by a
+ * second process while the server runs. Run by `make check`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -777,6 +777,24 @@ static void test_late_database_and_live_index(void **state)
     j = rpc(&s, "{\"op\":\"stats\"}");
     assert_int_equal(json_integer_value(json_object_get(j, "articles")), 7);
     json_decref(j);
+
+    /* The same ids again with new text: snippets show the new words, whether the server
+     * had loaded the old records into memory (--preload, on by default) or not. */
+    for (int k = 0; k < 20; k++) /* time for the records to load */
+        json_decref(rpc(&s, "{\"op\":\"search\",\"q\":\"harvest\"}"));
+    assert_int_equal(index_articles(db, "z", 3, "zebu"), 0);
+    j = rpc(&s, "{\"op\":\"search\",\"q\":\"harvest\",\"limit\":20}");
+    assert_int_equal(json_array_size(json_object_get(j, "hits")), 7);
+    size_t zebu = 0;
+    for (size_t i = 0; i < 7; i++) {
+        const char *snip = json_string_value(
+            json_object_get(json_array_get(json_object_get(j, "hits"), i), "snippet"));
+        assert_non_null(snip);
+        assert_null(strstr(snip, "zebra"));
+        zebu += strstr(snip, "zebu") != NULL;
+    }
+    assert_int_equal(zebu, 3);
+    json_decref(j);
     stop_ok(&s, 1);
 }
 
@@ -791,6 +809,8 @@ static void test_usage(void **state)
         {"--help", NULL, 0},         {"--max-line", "10", 2},  {"--max-line", "-64", 2},
         {"--max-line", "1e6", 2},    {"--max-line", "", 2},    {"--bogus", NULL, 2},
         {"extra-argument", NULL, 2}, {"--max-line=64", "--help", 0},
+        {"--preload", "x", 2},       {"--preload", "-1", 2},   {"--preload", "", 2},
+        {"--preload", "1048577", 2}, {"--preload=0", "--help", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *args[] = {drv_trawl_bin(), "serve", cases[i].arg1, cases[i].arg2, NULL};
