@@ -1010,7 +1010,8 @@ static trawl_status marked_snippet(trawl_db *db, const shim_mset *m, const char 
     st = shim_mset_words(db->x, m, text, len, &db->snip, &weights, &nweights);
     if (st != TRAWL_OK)
         return db_shim_fail(db, st, "cannot make a snippet");
-    st = snippet_make(text, len, &db->snip, weights, nweights, chars, shim_char_class, marked);
+    st = snippet_make_scanned(text, len, &db->snip, weights, nweights, chars, shim_char_class,
+                              marked);
     return st == TRAWL_OK ? st : db_fail(db, st, "cannot make a snippet");
 }
 

@@ -260,6 +260,7 @@ void snippet_scratch_free(snippet_scratch *s)
     if (!s)
         return;
     free(s->words);
+    free(s->toks);
     free(s->cur);
     free(s->out);
     free(s->masks.word);
@@ -271,7 +272,8 @@ void snippet_scratch_free(snippet_scratch *s)
 
 void snippet_scratch_trim(snippet_scratch *s, size_t keep)
 {
-    if (s && s->capwords * sizeof *s->words + s->capcur * sizeof *s->cur + s->capout +
+    if (s && s->capwords * sizeof *s->words + s->captoks * sizeof *s->toks +
+                     s->capcur * sizeof *s->cur + s->capout +
                      s->masks.capmask * (3 * sizeof(uint64_t) + sizeof(size_t)) >
                  keep)
         snippet_scratch_free(s);
@@ -454,14 +456,6 @@ trawl_status snippet_index_scalar(snippet_scratch *s, const char *text, size_t l
     return index_text(s, text, len, masks64_scalar);
 }
 
-/* Removed bytes before position i (i <= the indexed length). */
-static size_t removed_before(const snippet_masks *m, size_t i)
-{
-    size_t j = i / 64, k = i % 64;
-    uint64_t r = m->removed[j] & ((~(uint64_t)0) >> (63 - k) >> 1);
-    return m->removed_before[j] + (r ? popcount64(r) : 0); /* mostly none */
-}
-
 /* The code point at text[i] (of len bytes), decoded as Xapian's Utf8Iterator decodes it
  * (a byte that starts no valid sequence stands for itself); returns its length. */
 static size_t decode(const char *text, size_t len, size_t i, unsigned *ch)
@@ -549,16 +543,17 @@ static void window_start(struct window *win, double *cur, size_t length)
 }
 
 /* Adds word w[i] (its cend set) to the window, after the words before it. */
-static HOT_INLINE void window_add(struct window *win, snippet_word *w, size_t i)
+static HOT_INLINE void window_add(struct window *win, snippet_tok *w, size_t i)
 {
     double *cur = win->cur;
-    size_t r = w[i].probe, h = w[i].highlight, t = w[i].cend;
+    uint32_t r = w[i].probe, h = w[i].highlight;
+    size_t t = w[i].cend;
     if (h > 1) {
         /* A phrase's last word: its weight moves onto the phrase's first word, so it
          * leaves the sum when the phrase starts to leave the window. */
         if (i - win->front >= h - 1) {
-            snippet_word *start = &w[i - (h - 1)];
-            if (start->probe != SNIPPET_NO_PROBE) {
+            snippet_tok *start = &w[i - (h - 1)];
+            if (start->probe != SNIPPET_NO_MATCH) {
                 cur[start->probe] *= 2;
                 win->sum -= cur[start->probe];
             }
@@ -567,16 +562,16 @@ static HOT_INLINE void window_add(struct window *win, snippet_word *w, size_t i)
             start->highlight = h;
             cur[r] /= 2;
         }
-        w[i].probe = r = SNIPPET_NO_PROBE;
+        w[i].probe = r = SNIPPET_NO_MATCH;
         w[i].highlight = 0;
     }
-    if (r != SNIPPET_NO_PROBE) {
+    if (r != SNIPPET_NO_MATCH) {
         win->sum += cur[r];
         cur[r] /= 2;
     }
     while (t - win->begin > win->length) {
         size_t f = win->front;
-        if (w[f].probe != SNIPPET_NO_PROBE) {
+        if (w[f].probe != SNIPPET_NO_MATCH) {
             cur[w[f].probe] *= 2;
             win->sum -= cur[w[f].probe];
         }
@@ -591,14 +586,15 @@ static HOT_INLINE void window_add(struct window *win, snippet_word *w, size_t i)
     }
 }
 
-/* Whether word w[k] is well formed after the word that ends at prev_end: inside the text
- * (len bytes), its probe among the nweights, a phrase no longer than the words so far. */
-static HOT_INLINE int word_valid(const snippet_word *w, size_t k, size_t prev_end, size_t len,
-                      size_t nweights)
+/* Whether word w[k] is well formed after the word that ends at prev_end: not empty,
+ * inside the text (len bytes), its probe among the nweights, a phrase no longer than the
+ * words so far. */
+static HOT_INLINE int tok_valid(const snippet_tok *w, size_t k, size_t prev_end, size_t len,
+                                size_t nweights)
 {
-    size_t h = w[k].highlight;
-    return w[k].begin < w[k].end && w[k].end <= len && w[k].begin >= prev_end &&
-           (w[k].probe != SNIPPET_NO_PROBE ? w[k].probe < nweights : h == 0) &&
+    uint32_t h = w[k].highlight;
+    return w[k].end > prev_end && w[k].end <= len &&
+           (w[k].probe != SNIPPET_NO_MATCH ? w[k].probe < nweights : h == 0) &&
            !(h > 1 && h - 1 > k);
 }
 
@@ -611,33 +607,91 @@ static size_t clean_length_masked(const snippet_masks *m)
     return m->len - removed;
 }
 
-/* The words w[0..n) of the indexed text, in one pass: checks each (as words_valid does),
- * sets its clean end from the masks (its removed bytes are the removed bits before its
- * end) and adds it to the window. -1 when a word is not valid. */
-static int window_masked(const snippet_masks *m, snippet_word *w, size_t n, size_t nweights,
+/* The words w[0..n) of the indexed text, in one pass: checks each (as tok_valid does, the
+ * rare cases only on the rare branches), sets its clean end from the masks (its removed
+ * bytes are the removed bits before its end) and adds it to the window, as window_add
+ * does, with the window's state in locals (through win, the compiler had to assume that
+ * writing cur[] might change it, and stored and reloaded it for every word). -1 when a
+ * word is not valid. */
+static int window_masked(const snippet_masks *m, snippet_tok *w, size_t n, size_t nweights,
                          struct window *win)
 {
-    size_t prev_end = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (!word_valid(w, k, prev_end, m->len, nweights))
+    const uint64_t *removed = m->removed;
+    const size_t *removed_before = m->removed_before;
+    double *cur = win->cur, sum = win->sum, best_sum = win->best_sum;
+    size_t len = m->len, length = win->length, front = win->front, begin = win->begin;
+    size_t first = win->first, last = win->last, prev_end = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t e = w[i].end, t;
+        uint32_t r = w[i].probe, h = w[i].highlight;
+        uint64_t below;
+        if (e <= prev_end || e > len)
             return -1;
-        prev_end = w[k].end;
-        w[k].cend = prev_end - removed_before(m, prev_end);
-        window_add(win, w, k);
+        prev_end = e;
+        below = removed[e / 64] & ~(~(uint64_t)0 << (e % 64));
+        t = e - removed_before[e / 64] - (below ? popcount64(below) : 0); /* mostly none */
+        w[i].cend = (uint32_t)t;
+        if (r != SNIPPET_NO_MATCH) {
+            if (r >= nweights || (h > 1 && h - 1 > i))
+                return -1;
+            if (h > 1) { /* a phrase's last word: see window_add */
+                if (i - front >= h - 1) {
+                    snippet_tok *start = &w[i - (h - 1)];
+                    if (start->probe != SNIPPET_NO_MATCH) {
+                        cur[start->probe] *= 2;
+                        sum -= cur[start->probe];
+                    }
+                    sum += cur[r];
+                    start->probe = r;
+                    start->highlight = h;
+                    cur[r] /= 2;
+                }
+                w[i].probe = SNIPPET_NO_MATCH;
+                w[i].highlight = 0;
+            } else {
+                sum += cur[r];
+                cur[r] /= 2;
+            }
+        } else if (h != 0) {
+            return -1;
+        }
+        while (t - begin > length) {
+            uint32_t fp = w[front].probe;
+            if (fp != SNIPPET_NO_MATCH) {
+                cur[fp] *= 2;
+                sum -= cur[fp];
+            }
+            begin = w[front].cend;
+            if (++front > i)
+                break; /* a word longer than the window */
+        }
+        if (sum >= best_sum) {
+            best_sum = sum;
+            first = front;
+            last = i;
+        }
     }
+    win->sum = sum;
+    win->best_sum = best_sum;
+    win->front = front;
+    win->begin = begin;
+    win->first = first;
+    win->last = last;
     return 0;
 }
 
 /* Sets each word's cend: where it ends in the text as snippet_clean would leave it.
- * Returns the length of that clean text. Only the gaps between words are read. */
-static size_t clean_ends(const char *text, size_t len, snippet_word *w, size_t n)
+ * Returns the length of that clean text. Reads the text byte by byte (the masked path
+ * counts the same bytes with the masks). */
+static size_t clean_ends(const char *text, size_t len, snippet_tok *w, size_t n)
 {
     size_t removed = 0, at = 0;
     int space = 1; /* the last byte kept is a space, or none is kept yet */
 
     for (size_t k = 0; k <= n; k++) {
-        size_t gap_end = k < n ? w[k].begin : len;
-        for (; at < gap_end; at++) {
+        size_t to = k < n ? w[k].end : len;
+        for (; at < to; at++) {
             if (!blank_byte((unsigned char)text[at]))
                 space = 0;
             else if (space)
@@ -645,11 +699,8 @@ static size_t clean_ends(const char *text, size_t len, snippet_word *w, size_t n
             else
                 space = 1;
         }
-        if (k < n) {
-            space = 0; /* a word holds no blank byte */
-            w[k].cend = w[k].end - removed;
-            at = w[k].end;
-        }
+        if (k < n)
+            w[k].cend = (uint32_t)(w[k].end - removed);
     }
     if (space && len > removed)
         removed++; /* a space at the end */
@@ -761,7 +812,7 @@ static size_t word_start(const char *text, size_t from, size_t end, snippet_clas
 /* Writes the words w[first..last) of the window, which starts at `at`: the text from `at`
  * to the last word's end, with markers around the highlighted words (and phrases), each
  * run between two markers copied at once. */
-static void put_words(struct marked *m, const char *text, const snippet_word *w, size_t first,
+static void put_words(struct marked *m, const char *text, const snippet_tok *w, size_t first,
                       size_t last, size_t at, snippet_classify classify)
 {
     size_t phrase = 0, from = at; /* text[from, at) is not written yet */
@@ -783,27 +834,20 @@ static void put_words(struct marked *m, const char *text, const snippet_word *w,
     put_text(m, text, from, at);
 }
 
-static int words_valid(const snippet_word *w, size_t n, size_t len, size_t nweights)
+/* The marked snippet of s->toks[0..s->ntoks) (snippet_make's work once the words are
+ * snippet_toks): `masked` when s->masks are of this text. */
+static trawl_status make(const char *text, size_t len, snippet_scratch *s,
+                         const double *weights, size_t nweights, size_t chars,
+                         snippet_classify classify, int masked, const char **marked)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!word_valid(w, i, i > 0 ? w[i - 1].end : 0, len, nweights))
-            return 0;
-    return 1;
-}
-
-trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
-                          const double *weights, size_t nweights, size_t chars,
-                          snippet_classify classify, const char **marked)
-{
-    snippet_word *w = s->words;
-    size_t n = s->nwords, first, last, at, clean, end;
-    int masked = s->masks.text == text && s->masks.len == len;
+    snippet_tok *w = s->toks;
+    size_t n = s->ntoks, first, last, at, clean, end;
     struct marked m = {.s = s};
     struct window win;
     int omit = 0;
 
     *marked = NULL;
-    if (!masked && !words_valid(w, n, len, nweights))
+    if (len > SNIPPET_TOK_MAX_TEXT)
         return TRAWL_EINVAL;
     if (grow((void **)&s->cur, &s->capcur, nweights, sizeof *s->cur) < 0)
         return TRAWL_ENOMEM;
@@ -816,6 +860,9 @@ trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
         if (window_masked(&s->masks, w, n, nweights, &win) < 0)
             return TRAWL_EINVAL;
     } else {
+        for (size_t k = 0; k < n; k++)
+            if (!tok_valid(w, k, k ? w[k - 1].end : 0, len, nweights))
+                return TRAWL_EINVAL;
         clean = clean_ends(text, len, w, n);
         window_start(&win, s->cur,
                      snippet_bytes(chars, clean, clean - continuation_bytes(text, len)) + 1);
@@ -841,4 +888,41 @@ trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
     s->out[s->outlen] = '\0';
     *marked = s->out;
     return TRAWL_OK;
+}
+
+trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
+                          const double *weights, size_t nweights, size_t chars,
+                          snippet_classify classify, const char **marked)
+{
+    const snippet_word *w = s->words;
+    size_t n = s->nwords;
+
+    *marked = NULL;
+    if (len > SNIPPET_TOK_MAX_TEXT)
+        return TRAWL_EINVAL;
+    if (grow((void **)&s->toks, &s->captoks, n, sizeof *s->toks) < 0)
+        return TRAWL_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        int none = w[k].probe == SNIPPET_NO_PROBE;
+        if (w[k].begin >= w[k].end || w[k].begin < (k ? w[k - 1].end : 0) ||
+            w[k].end > len || (!none && w[k].probe >= nweights) ||
+            w[k].highlight > UINT32_MAX)
+            return TRAWL_EINVAL; /* the rest tok_valid checks */
+        s->toks[k] = (snippet_tok){(uint32_t)w[k].end, 0,
+                                   none ? SNIPPET_NO_MATCH : (uint32_t)w[k].probe,
+                                   (uint32_t)w[k].highlight};
+    }
+    s->ntoks = n;
+    return make(text, len, s, weights, nweights, chars, classify,
+                s->masks.text == text && s->masks.len == len, marked);
+}
+
+trawl_status snippet_make_scanned(const char *text, size_t len, snippet_scratch *s,
+                                  const double *weights, size_t nweights, size_t chars,
+                                  snippet_classify classify, const char **marked)
+{
+    *marked = NULL;
+    if (s->masks.text != text || s->masks.len != len)
+        return TRAWL_EINVAL;
+    return make(text, len, s, weights, nweights, chars, classify, 1, marked);
 }

@@ -84,6 +84,20 @@ typedef struct {
     size_t cend;       /* snippet_make's: where it ends in the text once cleaned */
 } snippet_word;
 
+/* A word as snippet_make works on it: 16 bytes, where a snippet_word (which the tests and
+ * callers outside the engine give) has 40. The shim writes these directly
+ * (snippet_make_scanned); snippet_make turns snippet_words into them. Texts are at most
+ * SNIPPET_TOK_MAX_TEXT bytes here. */
+typedef struct {
+    uint32_t end;       /* the word ends at text[end] (it starts after the word before) */
+    uint32_t cend;      /* snippet_make's: where it ends in the text once cleaned */
+    uint32_t probe;     /* an index into the weights, or SNIPPET_NO_MATCH */
+    uint32_t highlight; /* as snippet_word's */
+} snippet_tok;
+
+#define SNIPPET_NO_MATCH UINT32_MAX
+#define SNIPPET_TOK_MAX_TEXT ((size_t)UINT32_MAX - 1)
+
 /* Bit masks of a text, 64 bytes to a 64-bit word: bit k of word j is about byte 64j + k.
  * Built once per text by snippet_index, so that the shim finds where ASCII words start
  * and end, and snippet_make where snippet_clean would drop white space, with a count of
@@ -104,11 +118,14 @@ typedef struct {
 
 /* Buffers reused from hit to hit, so that a warm server allocates nothing per snippet but
  * its results. Zero-initialise; snippet_scratch_free frees the buffers (not the struct).
- * The shim fills words[0..nwords) (and the masks, with snippet_index); snippet_make uses
- * the rest. */
+ * The shim fills toks[0..ntoks) (and the masks, with snippet_index) for
+ * snippet_make_scanned; callers of snippet_make fill words[0..nwords); the rest is
+ * snippet_make's. */
 typedef struct {
     snippet_word *words;
     size_t nwords, capwords;
+    snippet_tok *toks;      /* the shim's words (snippet_make_scanned), or snippet_make's */
+    size_t ntoks, captoks;
     double *cur;
     size_t capcur;
     char *out;
@@ -182,14 +199,24 @@ typedef unsigned (*snippet_classify)(unsigned ch);
  * between SNIPPET_HI_START and SNIPPET_HI_END, SNIPPET_OMIT where the text was cut (but,
  * unlike Xapian's, not escaped as XML, and with the text's own white space, which
  * snippet_unmark collapses: give it xml 0). Only the gaps between words and the window's
- * text are read, not cleaned: no copy of the text is made. The words' probes and
- * highlights are rewritten on the way (a phrase's weight moves to its first word). On
+ * text are read, not cleaned: no copy of the text is made. (The words are copied into
+ * s->toks, whose probes and highlights are rewritten on the way: a phrase's weight moves
+ * to its first word.) On
  * success *marked (NUL-terminated) is borrowed from s, valid until its next use.
  * TRAWL_EINVAL for words out of order or beyond len, or a probe beyond the weights;
  * TRAWL_ENOMEM. */
 trawl_status snippet_make(const char *text, size_t len, snippet_scratch *s,
                           const double *weights, size_t nweights, size_t chars,
                           snippet_classify classify, const char **marked);
+
+/* snippet_make of the words the shim wrote into s->toks[0..s->ntoks) (snippet_tok: ends,
+ * probes and highlights), for text[0..len) as indexed in s->masks (snippet_index): the same
+ * snippet snippet_make gives for the same words, with less work per word (no 40-byte
+ * record, the checks folded into the window's one pass). TRAWL_EINVAL as snippet_make's,
+ * and when the masks are not of this text; TRAWL_ENOMEM. */
+trawl_status snippet_make_scanned(const char *text, size_t len, snippet_scratch *s,
+                                  const double *weights, size_t nweights, size_t chars,
+                                  snippet_classify classify, const char **marked);
 
 #ifdef __cplusplus
 }

@@ -1387,22 +1387,24 @@ static size_t probe_of(shim_db *s, const shim_mset *m, const std::string &w,
 static const size_t SNIPPET_WORD_MAX = 64;
 
 /* Doubles the room for the scratch's words (realloc keeps those already there). */
-static void grow_words(snippet_scratch *out)
+static void grow_toks(snippet_scratch *out)
 {
-    size_t cap = out->capwords ? 2 * out->capwords : 256;
-    void *p = std::realloc(out->words, cap * sizeof *out->words);
+    size_t cap = out->captoks ? 2 * out->captoks : 256;
+    void *p = std::realloc(out->toks, cap * sizeof *out->toks);
     if (!p)
         throw std::bad_alloc();
-    out->words = static_cast<snippet_word *>(p);
-    out->capwords = cap;
+    out->toks = static_cast<snippet_tok *>(p);
+    out->captoks = cap;
 }
 
 trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, size_t len,
                              snippet_scratch *out, const double **weights, size_t *nweights)
 {
     shim_mset *m = const_cast<shim_mset *>(cm); // the probes are a cache
-    out->nwords = 0;
+    out->ntoks = 0;
     try {
+        if (len > SNIPPET_TOK_MAX_TEXT)
+            throw Xapian::InvalidArgumentError("text too long for a snippet");
         if (!m->probes_ready)
             make_probes(m);
         std::vector<std::string> &last = m->last; // for phrases: the words before
@@ -1415,8 +1417,8 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
         std::string w;
         const bool prefilter = s->prefilter;
         const bool *first_byte = m->first_byte;
-        snippet_word *words = out->words;
-        size_t nw = 0, cap = out->capwords;
+        snippet_tok *toks = out->toks;
+        size_t nw = 0, cap = out->captoks;
         scan_tokens(text, len, &out->masks, [&](const token &t) __attribute__((always_inline)) {
             size_t first = 0, p = SNIPPET_NO_PROBE;
             bool have_w = false; // w holds the word's term
@@ -1438,11 +1440,13 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                     have_w = false;
             }
             if (nw == cap) {
-                grow_words(out);
-                words = out->words;
-                cap = out->capwords;
+                grow_toks(out);
+                toks = out->toks;
+                cap = out->captoks;
             }
-            words[nw++] = snippet_word{t.begin, t.end, p, p == SNIPPET_NO_PROBE ? 0 : first + 1, 0};
+            toks[nw++] = p == SNIPPET_NO_PROBE
+                             ? snippet_tok{uint32_t(t.end), 0, SNIPPET_NO_MATCH, 0}
+                             : snippet_tok{uint32_t(t.end), 0, uint32_t(p), uint32_t(first + 1)};
             if (keep) {
                 if (!have_w)
                     w.clear();
@@ -1452,12 +1456,12 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
             }
             return true;
         });
-        out->nwords = nw;
+        out->ntoks = nw;
         *weights = m->weights.data();
         *nweights = m->weights.size();
         return TRAWL_OK;
     } catch (...) {
-        out->nwords = 0;
+        out->ntoks = 0;
         return fail(s);
     }
 }
