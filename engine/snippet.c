@@ -261,6 +261,7 @@ void snippet_scratch_free(snippet_scratch *s)
         return;
     free(s->words);
     free(s->toks);
+    free(s->idx);
     free(s->cur);
     free(s->out);
     free(s->masks.word);
@@ -273,6 +274,7 @@ void snippet_scratch_free(snippet_scratch *s)
 void snippet_scratch_trim(snippet_scratch *s, size_t keep)
 {
     if (s && s->capwords * sizeof *s->words + s->captoks * sizeof *s->toks +
+                     s->capidx * sizeof *s->idx +
                      s->capcur * sizeof *s->cur + s->capout +
                      s->masks.capmask * (3 * sizeof(uint64_t) + sizeof(size_t)) >
                  keep)
@@ -607,44 +609,104 @@ static size_t clean_length_masked(const snippet_masks *m)
     return m->len - removed;
 }
 
-/* The words w[0..n) of the indexed text, in one pass: checks each (as tok_valid does, the
- * rare cases only on the rare branches), sets its clean end from the masks (its removed
- * bytes are the removed bits before its end) and adds it to the window, as window_add
- * does, with the window's state in locals (through win, the compiler had to assume that
- * writing cur[] might change it, and stored and reloaded it for every word). -1 when a
- * word is not valid. */
-static int window_masked(const snippet_masks *m, snippet_tok *w, size_t n, size_t nweights,
+/* Where word k of the indexed text ends once cleaned: its end less the removed blank bytes
+ * before it (the removed bits before it in the masks). */
+static size_t clean_end(const snippet_masks *m, const snippet_tok *w, size_t k)
+{
+    size_t e = w[k].end;
+    uint64_t below = m->removed[e / 64] & ~(~(uint64_t)0 << (e % 64));
+    return e - m->removed_before[e / 64] - (below ? popcount64(below) : 0);
+}
+
+/* The first word j in [lo, hi) whose clean end is over `bound`; hi when there is none
+ * (clean ends grow with j). */
+static size_t first_over(const snippet_masks *m, const snippet_tok *w, size_t lo, size_t hi,
+                         size_t bound)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (clean_end(m, w, mid) > bound)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The window's front once word j is its last, as window_add leaves it: the first
+ * word f such that word j ends within `length` clean bytes of the end of word f - 1 (of
+ * the text's start for f = 0), or j + 1 when word j alone is longer. */
+static size_t front_of(const snippet_masks *m, const snippet_tok *w, size_t j, size_t length)
+{
+    size_t t = clean_end(m, w, j), lo = 0, hi = j;
+    if (t <= length)
+        return 0;
+    /* the first g <= j with clean_end(g) >= t - length (g = j always is) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (clean_end(m, w, mid) >= t - length)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo + 1;
+}
+
+/* The words w[0..n) of the indexed text: checks each (tok_valid), then moves the window
+ * over them as window_add does one word at a time, but only where its sum can
+ * change: at a matched word, which enters the sum, and at the word where a matched word
+ * leaves the window (found by a binary search over the clean ends, which the masks give
+ * for any word); between two such words the sum stays, and when it is at least the best
+ * so far, the last of them becomes the best window's last word. The same operations on
+ * the sum in the same order as word by word, so the same window to the last bit; about
+ * a tenth of the work on Reuters (115 words a hit, 2 of them matched). -1 when a word is
+ * not valid, -2 when out of memory. */
+static int window_masked(snippet_scratch *s, snippet_tok *w, size_t n, size_t nweights,
                          struct window *win)
 {
-    const uint64_t *removed = m->removed;
-    const size_t *removed_before = m->removed_before;
-    double *cur = win->cur, sum = win->sum, best_sum = win->best_sum;
-    size_t len = m->len, length = win->length, front = win->front, begin = win->begin;
-    size_t first = win->first, last = win->last, prev_end = 0;
+    const snippet_masks *m = &s->masks;
+    double *cur = win->cur, sum = 0, best_sum = 0;
+    size_t length = win->length, nm = 0, mi = 0, qh = 0, qt = 0, last = 0, i = 0;
+    uint32_t *matched, *q; /* q[qh..qt): the window's words that count in the sum */
 
-    for (size_t i = 0; i < n; i++) {
-        size_t e = w[i].end, t;
-        uint32_t r = w[i].probe, h = w[i].highlight;
-        uint64_t below;
-        if (e <= prev_end || e > len)
+    if (grow((void **)&s->idx, &s->capidx, 2 * n, sizeof *s->idx) < 0)
+        return -2;
+    matched = s->idx;
+    q = s->idx + n;
+    for (size_t k = 0, prev = 0; k < n; k++) { /* tok_valid, the rare cases on the rare branch */
+        size_t e = w[k].end;
+        if (e <= prev || e > m->len)
             return -1;
-        prev_end = e;
-        below = removed[e / 64] & ~(~(uint64_t)0 << (e % 64));
-        t = e - removed_before[e / 64] - (below ? popcount64(below) : 0); /* mostly none */
-        w[i].cend = (uint32_t)t;
-        if (r != SNIPPET_NO_MATCH) {
-            if (r >= nweights || (h > 1 && h - 1 > i))
+        prev = e;
+        if (w[k].probe != SNIPPET_NO_MATCH) {
+            if (!tok_valid(w, k, k ? w[k - 1].end : 0, m->len, nweights))
                 return -1;
+            matched[nm++] = (uint32_t)k;
+        } else if (w[k].highlight) {
+            return -1;
+        }
+    }
+    while (i < n) {
+        if (mi < nm && matched[mi] == i) { /* word i enters */
+            uint32_t r = w[i].probe, h = w[i].highlight;
+            mi++;
             if (h > 1) { /* a phrase's last word: see window_add */
+                size_t front = i ? front_of(m, w, i - 1, length) : 0;
                 if (i - front >= h - 1) {
-                    snippet_tok *start = &w[i - (h - 1)];
-                    if (start->probe != SNIPPET_NO_MATCH) {
-                        cur[start->probe] *= 2;
-                        sum -= cur[start->probe];
+                    size_t st = i - (h - 1), at = qt;
+                    if (w[st].probe != SNIPPET_NO_MATCH) {
+                        cur[w[st].probe] *= 2;
+                        sum -= cur[w[st].probe];
+                    } else { /* it counts from now on: into q, in order */
+                        while (at > qh && q[at - 1] > st)
+                            at--;
+                        memmove(q + at + 1, q + at, (qt - at) * sizeof *q);
+                        q[at] = (uint32_t)st;
+                        qt++;
                     }
                     sum += cur[r];
-                    start->probe = r;
-                    start->highlight = h;
+                    w[st].probe = r;
+                    w[st].highlight = h;
                     cur[r] /= 2;
                 }
                 w[i].probe = SNIPPET_NO_MATCH;
@@ -652,31 +714,31 @@ static int window_masked(const snippet_masks *m, snippet_tok *w, size_t n, size_
             } else {
                 sum += cur[r];
                 cur[r] /= 2;
+                q[qt++] = (uint32_t)i;
             }
-        } else if (h != 0) {
-            return -1;
         }
-        while (t - begin > length) {
-            uint32_t fp = w[front].probe;
-            if (fp != SNIPPET_NO_MATCH) {
-                cur[fp] *= 2;
-                sum -= cur[fp];
-            }
-            begin = w[front].cend;
-            if (++front > i)
-                break; /* a word longer than the window */
+        /* the counted words that no longer fit with word i, in order */
+        size_t t = clean_end(m, w, i);
+        while (qh < qt && t - (q[qh] ? clean_end(m, w, q[qh] - 1) : 0) > length) {
+            cur[w[q[qh]].probe] *= 2;
+            sum -= cur[w[q[qh]].probe];
+            qh++;
         }
+        /* the next word where the sum may change: the next matched word, or the one the
+         * window's first counted word no longer fits with */
+        size_t next = mi < nm ? matched[mi] : n;
+        if (qh < qt)
+            next = first_over(m, w, i + 1, next,
+                              (q[qh] ? clean_end(m, w, q[qh] - 1) : 0) + length);
         if (sum >= best_sum) {
             best_sum = sum;
-            first = front;
-            last = i;
+            last = next - 1;
         }
+        i = next;
     }
     win->sum = sum;
     win->best_sum = best_sum;
-    win->front = front;
-    win->begin = begin;
-    win->first = first;
+    win->first = n ? front_of(m, w, last, length) : 1;
     win->last = last;
     return 0;
 }
@@ -857,8 +919,9 @@ static trawl_status make(const char *text, size_t len, snippet_scratch *s,
         clean = clean_length_masked(&s->masks);
         window_start(&win, s->cur,
                      snippet_bytes(chars, clean, clean - s->masks.continuation) + 1);
-        if (window_masked(&s->masks, w, n, nweights, &win) < 0)
-            return TRAWL_EINVAL;
+        int bad = window_masked(s, w, n, nweights, &win);
+        if (bad < 0)
+            return bad == -2 ? TRAWL_ENOMEM : TRAWL_EINVAL;
     } else {
         for (size_t k = 0; k < n; k++)
             if (!tok_valid(w, k, k ? w[k - 1].end : 0, len, nweights))

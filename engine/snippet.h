@@ -128,6 +128,8 @@ typedef struct {
     size_t ntoks, captoks;
     double *cur;
     size_t capcur;
+    uint32_t *idx; /* snippet_make's: the matched words, then those counted in the window */
+    size_t capidx;
     char *out;
     size_t outlen, capout;
     snippet_masks masks;

@@ -320,19 +320,42 @@ static void test_masks(void **state)
     snippet_scratch_free(&b);
 }
 
+/* A text of about n bytes of the words below and white space or punctuation between them
+ * (where random_text's bytes seldom make phrases). */
+static char *random_words(size_t n, unsigned *seed)
+{
+    static const char *const words[] = {"a", "q0", "09", "aZq", "x", "yy", "a", "q0"};
+    static const char *const gaps[] = {" ", " ", "  ", ", ", ". ", "\n", " \"", "\xc3\xa9 "};
+    char *t = malloc(n + 16);
+    size_t len = 0;
+    assert_non_null(t);
+    while (len < n) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *w = words[(*seed >> 8) % 8], *g = gaps[(*seed >> 16) % 8];
+        len += (size_t)sprintf(t + len, "%s%s", w, g);
+    }
+    t[n] = '\0';
+    return t;
+}
+
 /* snippet_make gives the same snippet whether it reads white space and characters from the
- * masks (the text indexed) or from the text (indexed masks of another text are not used). */
+ * masks (the text indexed) or from the text (indexed masks of another text are not used):
+ * the masked path also moves the window from event to event (window_masked), the other
+ * word by word (window_add), so this compares the two on random texts, phrases included. */
 static void test_make_masked(void **state)
 {
     snippet_scratch s = {0};
-    const double weights[3] = {2.0, 1.5, 1.0};
-    const char *const match[] = {"aZq", "09", "q0"};
+    const double weights[6] = {3.0, 2.5, 2.0, 1.5, 1.0, 0.5};
+    /* phrases (matched at their last word, so listed first), some of whose words are
+     * also matched on their own, words, and a short word that repeats within a window */
+    const char *const match[] = {"a q0", "09 a", "aZq", "09", "q0", "a"};
     unsigned seed = 11;
-    size_t compared = 0, matched = 0;
+    size_t compared = 0, matched = 0, phrases = 0;
     (void)state;
     for (int round = 0; round < 300; round++) {
         size_t n = (size_t)(round * 7 % 700);
-        char *t = random_text(n, &seed), *other = random_text(n + 1, &seed);
+        char *t = round % 2 ? random_words(n, &seed) : random_text(n, &seed),
+             *other = random_text(n + 1, &seed);
         for (size_t i = 0; i < n; i++)
             if (t[i] == 0)
                 t[i] = ' '; /* no NUL: strlen and read_words see all of it (bytes >= 0x80
@@ -340,10 +363,12 @@ static void test_make_masked(void **state)
         char *plain = NULL;
         for (int masked = 0; masked < 2; masked++) {
             const char *marked = NULL;
-            read_words(t, match, 3, &s);
+            read_words(t, match, 6, &s);
+            for (size_t k = 0; k < s.nwords && masked; k++)
+                phrases += s.words[k].highlight > 1;
             assert_int_equal(masked ? snippet_index(&s, t, n) : snippet_index(&s, other, n + 1),
                              TRAWL_OK);
-            assert_int_equal(snippet_make(t, n, &s, weights, 3, 20 + (size_t)round % 90,
+            assert_int_equal(snippet_make(t, n, &s, weights, 6, 8 + (size_t)round % 90,
                                           ascii_class, &marked),
                              TRAWL_OK);
             if (!masked) {
@@ -362,6 +387,7 @@ static void test_make_masked(void **state)
     }
     assert_int_equal(compared, 300);
     assert_true(matched > 30); /* the texts do hold matches to window on */
+    assert_true(phrases > 30); /* and phrases */
     snippet_scratch_free(&s);
 }
 
