@@ -1253,10 +1253,13 @@ static size_t run_end(const snippet_masks *mk, size_t j)
  * byte >= 0x80 or meets anything else (a joining character such as "'" or "." after it,
  * "+" or "#") is read by next_token from the run's start, which gives the same token from
  * any position before the word that only ASCII non-word bytes separate from it. Calls
- * emit(token) for each token in order; emit returns false to stop. */
+ * emit(token) for each token in order, except that a plain word within a block (the
+ * common case) goes to emit_plain(begin, end) instead, which stands for
+ * emit(token{begin, end, end, false}); either returns false to stop. */
 extern "C++" { // a template, inside the shim's extern "C" block
-template <class Emit>
-static void scan_tokens(const char *text, size_t len, const snippet_masks *mk, Emit emit)
+template <class Emit, class EmitPlain>
+static inline __attribute__((always_inline)) void
+scan_tokens(const char *text, size_t len, const snippet_masks *mk, Emit emit, EmitPlain emit_plain)
 {
     const uint64_t *W = mk->word, *H = mk->high;
     size_t n = mk->nmask, i = 0; // i: where the last token ended (nothing before it is left)
@@ -1287,7 +1290,7 @@ static void scan_tokens(const char *text, size_t len, const snippet_masks *mk, E
             bool plain = !high && (e >= len || plain_word_end(text, len, s, e));
             if (plain && after) {
                 // the common case: a plain word within the block, ending at its run's end
-                if (!emit(t))
+                if (!emit_plain(s, e))
                     return;
                 i = e;
                 starts &= starts - 1;
@@ -1305,6 +1308,13 @@ static void scan_tokens(const char *text, size_t len, const snippet_masks *mk, E
             starts |= run & (uint64_t(1) << (i - base));
         }
     }
+}
+
+/* scan_tokens with every token given to emit. */
+template <class Emit>
+static void scan_tokens(const char *text, size_t len, const snippet_masks *mk, Emit emit)
+{
+    scan_tokens(text, len, mk, emit, [&](size_t s, size_t e) { return emit(token{s, e, e, false}); });
 }
 } // extern "C++"
 
@@ -1419,7 +1429,7 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
         const bool *first_byte = m->first_byte;
         snippet_tok *toks = out->toks;
         size_t nw = 0, cap = out->captoks;
-        scan_tokens(text, len, &out->masks, [&](const token &t) __attribute__((always_inline)) {
+        auto emit = [&](const token &t) __attribute__((always_inline)) {
             size_t first = 0, p = SNIPPET_NO_PROBE;
             bool have_w = false; // w holds the word's term
             if (t.acronym || t.core - t.begin > SNIPPET_WORD_MAX) {
@@ -1455,7 +1465,23 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                 last.push_back(w);
             }
             return true;
-        });
+        };
+        // A plain ASCII word within a block (most words) whose first byte can begin no
+        // sought word, when no phrase needs the words before: what emit would do for it,
+        // without its checks (it is no acronym, and shorter than 64 bytes).
+        const bool plain_fast = prefilter && !keep;
+        auto emit_plain = [&](size_t b, size_t e) __attribute__((always_inline)) {
+            if (!plain_fast || first_byte[static_cast<unsigned char>(text[b])])
+                return emit(token{b, e, e, false});
+            if (nw == cap) {
+                grow_toks(out);
+                toks = out->toks;
+                cap = out->captoks;
+            }
+            toks[nw++] = snippet_tok{uint32_t(e), 0, SNIPPET_NO_MATCH, 0};
+            return true;
+        };
+        scan_tokens(text, len, &out->masks, emit, emit_plain);
         out->ntoks = nw;
         *weights = m->weights.data();
         *nweights = m->weights.size();
