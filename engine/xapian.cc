@@ -1283,7 +1283,6 @@ scan_tokens(const char *text, size_t len, const snippet_masks *mk, Emit emit, Em
             size_t e = after ? base + size_t(__builtin_ctzll(after)) : run_end(mk, j + 1);
             if (e > len)
                 e = len;
-            token t{s, e, e, false};
             bool high = after ? H[j] && (H[j] & ~(~uint64_t(0) << (e - base)) &
                                          (~uint64_t(0) << (s - base)))
                               : snippet_next_bit(mk, H, nullptr, 0, s) < e;
@@ -1296,6 +1295,7 @@ scan_tokens(const char *text, size_t len, const snippet_masks *mk, Emit emit, Em
                 starts &= starts - 1;
                 continue;
             }
+            token t{s, e, e, false};
             if (!plain && !next_token(text, len, s, t))
                 return; // no word in the rest of the text (only non-word characters)
             if (!emit(t))
