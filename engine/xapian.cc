@@ -980,9 +980,13 @@ static void make_probes(shim_mset *m)
         if (c >= 'a' && c <= 'z')
             m->first_byte[c & ~0x20] = true;
         unsigned a = static_cast<unsigned char>(st[0]) << 8;
-        for (unsigned b = 0; b < 256; b++) // a one-letter start: any second byte
-            if (st.size() == 1 || b == static_cast<unsigned char>(st[1]))
-                m->pairs[(a | b) / 64] |= uint64_t(1) << ((a | b) % 64);
+        if (st.size() == 1) { // a one-letter start: any second byte, the pair's whole row
+            for (unsigned k = 0; k < 256 / 64; k++)
+                m->pairs[a / 64 + k] = ~uint64_t(0);
+        } else {
+            unsigned b = a | static_cast<unsigned char>(st[1]);
+            m->pairs[b / 64] |= uint64_t(1) << (b % 64);
+        }
     };
     auto sought = [start](const std::string &w, bool stem) {
         if (!w.empty())

@@ -86,6 +86,11 @@ static const char *const articles[] = {
     "{\"id\":\"f11\",\"title\":\"Stems\",\"body\":\"Dying trees, lying reports and "
     "tying ropes. The rated bonds kept trying traders; happily, relational rules and "
     "generously sized cries of hoping buyers carried the day, and the dies were cast.\"}",
+    /* One-letter words: a sought word of one letter lets any second byte through the
+     * scan's two-byte prefilter. */
+    "{\"id\":\"f12\",\"title\":\"Letters\",\"body\":\"Vitamin B and vitamin C "
+    "levels rose; plan B was chosen over plan X, and the b-side of the X file was "
+    "played. Group B shares, class C shares and the Z index all fell.\"}",
 };
 
 static const char *const fixture_queries[] = {
@@ -94,7 +99,8 @@ static const char *const fixture_queries[] = {
     "pric", "coco", "inter", "at&t", "c++", "don't", "1,000.5", "z\xc3\xbcrich",
     "wheat OR cocoa", "rates AND NOT cocoa", "price*", "economist margins", "zinc", "nickel",
     "tin", "silver", "steady", "copper", "lead", "die", "lie", "tie", "rate", "try",
-    "happy", "relation", "generous", "cry", "hope", "dying trees",
+    "happy", "relation", "generous", "cry", "hope", "dying trees", "b", "vitamin b",
+    "\"plan b\"", "x", "c shares", "z*",
 };
 
 struct tally {
