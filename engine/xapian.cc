@@ -351,7 +351,9 @@ bool fast_ineb2(const shim_db *s, const shim_query *q)
 /* Reads each hit's summary value and, when asked or when it has none, its data, in order
  * of document id rather than of rank: Xapian's B-tree cursors keep the blocks they last
  * read, so neighbouring ids share branch blocks instead of reading them again (a hit's
- * data took 1.42 block reads in rank order on Reuters, 1.17 in id order: doc/snippets.md). */
+ * data took 1.42 block reads in rank order on Reuters, 1.17 in id order: doc/snippets.md).
+ * With every hit's data asked for (snippets) and the handle's records preloaded for its
+ * revision (records.h), the data comes from memory instead. */
 void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
 {
     size_t n = m->mset.size();
