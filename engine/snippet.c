@@ -13,7 +13,7 @@
 #include "snippet.h"
 
 /* For the small functions of the per-word loops, which GCC at -O2 called for every word
- * instead of inlining them (window_add is used in two places; doc/snippets.md). */
+ * instead of inlining them when they were used in two places (doc/snippets.md). */
 #if defined(__GNUC__)
 #define HOT_INLINE inline __attribute__((always_inline))
 #else

@@ -81,7 +81,6 @@ typedef struct {
                         * or SNIPPET_NO_PROBE */
     size_t highlight;  /* 0 when it matches nothing; 1 for a word; n > 1 when it ends a
                         * phrase of n words (the phrase is highlighted from its first) */
-    size_t cend;       /* snippet_make's: where it ends in the text once cleaned */
 } snippet_word;
 
 /* A word as snippet_make works on it: 16 bytes, where a snippet_word (which the tests and
@@ -90,7 +89,8 @@ typedef struct {
  * SNIPPET_TOK_MAX_TEXT bytes here. */
 typedef struct {
     uint32_t end;       /* the word ends at text[end] (it starts after the word before) */
-    uint32_t cend;      /* snippet_make's: where it ends in the text once cleaned */
+    uint32_t cend;      /* where it ends in the text once cleaned: set and used by
+                         * snippet_make without masks (with them, worked out as needed) */
     uint32_t probe;     /* an index into the weights, or SNIPPET_NO_MATCH */
     uint32_t highlight; /* as snippet_word's */
 } snippet_tok;

@@ -164,7 +164,7 @@ static void read_words(const char *text, const char *const *match, size_t nmatch
             assert_non_null(s->words);
         }
         s->words[s->nwords++] =
-            (snippet_word){(size_t)(b - text), (size_t)(p - text), probe, highlight, 0};
+            (snippet_word){(size_t)(b - text), (size_t)(p - text), probe, highlight};
     }
 }
 
