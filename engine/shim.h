@@ -140,7 +140,8 @@ typedef struct {
 /* Keeps up to `bytes` of the database's stored records in memory, loaded on a thread of
  * the handle's own (engine/records.h): later searches with SHIM_DATA_ALL take their hits'
  * document data from there instead of from Xapian, with the same bytes. 0 (the default)
- * turns it off and frees them. TRAWL_EINVAL for a writable handle. */
+ * turns it off and frees them. A writable handle never uses them (db.c refuses to set a
+ * limit on one). */
 trawl_status shim_set_preload(shim_db *s, size_t bytes);
 /* Waits for the handle's loading thread, if one is running, and returns the bytes of
  * records now held (0 when none); *served gets how many hits' records came from memory so

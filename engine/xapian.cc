@@ -122,8 +122,8 @@ struct shim_mset {
     Xapian::MSet mset;
     Xapian::Stem stem;
     std::vector<std::string> data;  // hit i's document data, when read from Xapian
-    std::vector<std::pair<const char *, size_t>> record; // hit i's, from data or records
-    std::vector<bool> have_data; // record[i] was fetched
+    // hit i's data, from `data` or `records`; {nullptr, 0} when it was not fetched
+    std::vector<std::pair<const char *, size_t>> record;
     std::shared_ptr<const trawl_records::Table> records; // the preloaded records used
     std::vector<std::string> values; // each hit's summary value
     std::vector<double> scores;
@@ -361,7 +361,6 @@ void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
     order.reserve(n);
     m->data.assign(n, std::string());
     m->record.assign(n, {nullptr, 0});
-    m->have_data.assign(n, false);
     m->values.assign(n, std::string());
     m->scores.clear();
     m->records.reset();
@@ -383,7 +382,6 @@ void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
             m->data[o.second] = doc.get_data();
             rec = {m->data[o.second].data(), m->data[o.second].size()};
         }
-        m->have_data[o.second] = fetch;
     }
 }
 
@@ -600,11 +598,7 @@ trawl_status shim_reopen(shim_db *s, int *changed)
 trawl_status shim_set_preload(shim_db *s, size_t bytes)
 {
     try {
-        if (s->writable) {
-            s->err = "records are preloaded only for read-only handles";
-            return TRAWL_EINVAL;
-        }
-        s->preload.set_limit(bytes);
+        s->preload.set_limit(bytes); // fetch_hits uses it for read-only handles only
         return TRAWL_OK;
     } catch (...) {
         return fail(s);
@@ -821,8 +815,8 @@ double shim_mset_score(const shim_mset *m, size_t i)
 
 const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len)
 {
-    *len = m->have_data[i] ? m->record[i].second : 0;
-    return m->have_data[i] ? m->record[i].first : nullptr;
+    *len = m->record[i].second;
+    return m->record[i].first;
 }
 
 const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len)

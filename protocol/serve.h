@@ -19,7 +19,7 @@ struct serve_options {
     size_t preload;      /* bytes of records to keep in memory (trawl_db_set_preload) */
 };
 
-/* The default of --preload, in MiB: Reuters' records take 9.1 MiB. */
+/* The default of --preload, in MiB: Reuters' records take 8.5 MiB. */
 #define SERVE_DEFAULT_PRELOAD_MIB 64
 /* Its largest value: 1 TiB (less where size_t cannot count that many bytes). */
 #define SERVE_MAX_PRELOAD_MIB (SIZE_MAX >> 20 < ((size_t)1 << 20) ? SIZE_MAX >> 20 : (size_t)1 << 20)

@@ -257,7 +257,7 @@ static void test_writable(void **state)
 }
 
 /* Closing a handle whose thread is loading stops the thread (no leak, no use after free:
- * the sanitizer build and valgrind check that); so does a reopen to a new revision. */
+ * the sanitizer build and valgrind check that). */
 static void test_close_while_loading(void **state)
 {
     struct fix *f = *state;
