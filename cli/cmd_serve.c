@@ -30,9 +30,10 @@ static void usage(FILE *out)
             "                         $XDG_DATA_HOME/trawl/db); it may appear later\n"
             "      --max-line BYTES   longest request line (default %zu, from %d to %zu);\n"
             "                         longer lines get a too_large error\n"
-            "      --preload MIB      keep the database's stored records in memory, read\n"
-            "                         in the background, when they take at most MIB MiB\n"
-            "                         (default %d; 0: never): snippets are faster\n"
+            "      --preload MIB      keep the articles' bodies (else their compressed\n"
+            "                         records) in memory, read in the background, when\n"
+            "                         they take at most MIB MiB (default %d; 0: never):\n"
+            "                         snippets are faster\n"
             "  -h, --help             show this help\n",
             LINES_DEFAULT_MAX, SERVE_MIN_LINE, SERVE_MAX_LINE, SERVE_DEFAULT_PRELOAD_MIB);
 }

@@ -573,6 +573,34 @@ trawl_status trawl_db_reopen(trawl_db *db, int *changed)
     return TRAWL_OK;
 }
 
+/* The preload's shim_keep: each article's body, inflated, for its snippets, instead of
+ * the record (a version 2 record with a body; other records are held as nothing, and their
+ * hits inflate them as before). Runs on the loading thread, with a decoder of its own. */
+static void *keep_open(void)
+{
+    store_decoder *dec;
+    return store_decoder_new(&dec) == TRAWL_OK ? dec : NULL;
+}
+
+static int keep_body(void *state, const void *rec, size_t len, const void **out,
+                     size_t *outlen)
+{
+    char *text;
+    size_t textlen, tail;
+    if (store_decoder_borrow(state, rec, len, &text, &textlen, &tail) != TRAWL_OK || !tail)
+        return -1; /* a damaged record is reported when a hit reads it */
+    *out = text + textlen - tail;
+    *outlen = strnlen(*out, tail); /* as hit_body reads it */
+    return *outlen ? 0 : -1;
+}
+
+static void keep_close(void *state)
+{
+    store_decoder_free(state);
+}
+
+static const shim_keep keep_bodies = {keep_open, keep_body, keep_close};
+
 trawl_status trawl_db_set_preload(trawl_db *db, size_t max_bytes)
 {
     trawl_status st;
@@ -581,15 +609,16 @@ trawl_status trawl_db_set_preload(trawl_db *db, size_t max_bytes)
     if (db->writable)
         return db_fail(db, TRAWL_EINVAL,
                        "cannot preload records: database '%s' is open for writing", db->path);
-    if ((st = shim_set_preload(db->x, max_bytes)) != TRAWL_OK)
+    if ((st = shim_set_preload(db->x, max_bytes, &keep_bodies)) != TRAWL_OK)
         return db_shim_fail(db, st, "cannot preload records");
     return TRAWL_OK;
 }
 
-size_t db_preload_wait(trawl_db *db, uint64_t *served)
+size_t db_preload_wait(trawl_db *db, uint64_t *served, int *bodies)
 {
     *served = 0;
-    return db->writable ? 0 : shim_preload_wait(db->x, served);
+    *bodies = 0;
+    return db->writable ? 0 : shim_preload_wait(db->x, served, bodies);
 }
 
 /* ---- reading records --------------------------------------------------------------------- */
@@ -924,9 +953,10 @@ static trawl_status hit_article(trawl_db *db, const shim_mset *m, trawl_results 
     return decode_record(db, rec, len, &(struct who){.m = m, .i = i}, &r->articles[i]);
 }
 
-/* Hit i's body for its snippet, *len bytes at *body: borrowed from the record decoder's
- * buffer (valid until its next use) for a version 2 record, else from r->articles[i], into
- * which a version 1 record, or one without a body, is parsed. */
+/* Hit i's body for its snippet, *len bytes at *body: borrowed from the preload's table
+ * (keep_body) when it holds the body, else from the record decoder's buffer (valid until
+ * its next use) for a version 2 record, else from r->articles[i], into which a version 1
+ * record, or one without a body, is parsed. */
 static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r, size_t i,
                              const char **body, size_t *len)
 {
@@ -938,6 +968,8 @@ static trawl_status hit_body(trawl_db *db, const shim_mset *m, trawl_results *r,
     *body = NULL;
     *len = 0;
     if (!r->articles[i]) {
+        if ((*body = shim_mset_kept(m, i, len)))
+            return TRAWL_OK;
         if (!(rec = shim_mset_data(m, i, &reclen)))
             return db_fail(db, TRAWL_EINTERNAL, "the record of hit %zu was not fetched",
                            i + 1);

@@ -24,9 +24,10 @@ void db_snippet_reference(trawl_db *db, int on);
 int db_stem_starts_hold(trawl_db *db, size_t *words, char **bad);
 
 /* Waits until the handle's record preload (trawl_db_set_preload) is not loading any more
- * and returns the bytes of records it holds (0 when none: off, over its limit, or not
- * started yet, which the first search with snippets does); *served gets how many hits'
- * records the handle's searches have taken from memory so far. */
-size_t db_preload_wait(trawl_db *db, uint64_t *served);
+ * and returns the bytes it holds (0 when none: off, over its limit, or not started yet,
+ * which the first search with snippets does); *bodies gets 1 when they are the articles'
+ * bodies, inflated, and 0 when they are the stored records; *served gets how many hits'
+ * bodies or records the handle's searches have taken from memory so far. */
+size_t db_preload_wait(trawl_db *db, uint64_t *served, int *bodies);
 
 #endif

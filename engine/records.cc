@@ -1,35 +1,103 @@
 /*
  * records.cc: the record preload (records.h): a thread that reads every stored record of
- * one revision of a database into memory, and the handle's side, which starts it, takes
- * its table and drops the table when the handle's revision moves. Part of the shim: no
+ * one revision of a database into memory (or what shim_keep makes of each), and the
+ * handle's side, which starts it, takes its table and drops the table when the handle's
+ * revision moves. Part of the shim: no
  * C++ type or exception leaves it (the thread catches everything; a failure only means
  * the records keep coming from Xapian).
  */
 #include "records.h"
 
 #include <algorithm>
-
-#include <sys/stat.h>
+#include <cstring>
+#include <new>
 
 namespace trawl_records {
 
-namespace {
-
-/* Room to reserve for the records: the docdata table's file size when the database is a
- * glass one (a little more than the records), else nothing; never over the limit. */
-size_t reserve_for(const std::string &path, size_t limit)
+void Bytes::append(const void *src, size_t len)
 {
-    struct stat st;
-    if (stat((path + "/docdata.glass").c_str(), &st) == 0 && st.st_size > 0)
-        return std::min(size_t(st.st_size), limit);
-    return 0;
+    if (len > cap - n) {
+        size_t want = std::max({2 * cap, n + len, size_t(1) << 20});
+        char *q = static_cast<char *>(std::realloc(p, want));
+        if (!q)
+            throw std::bad_alloc();
+        p = q;
+        cap = want;
+    }
+    if (len)
+        std::memcpy(p + n, src, len);
+    n += len;
 }
 
-/* Every record of the database at path, as of revision rev; null when the database is at
- * another revision now, its ids are mostly holes, its records exceed `limit` bytes, or
- * `cancel` is set. Throws what Xapian throws. */
+void Bytes::trim()
+{
+    if (n && n < cap) {
+        if (char *q = static_cast<char *>(std::realloc(p, n))) {
+            p = q;
+            cap = n;
+        }
+    }
+}
+
+namespace {
+
+/* A shim_keep state for one load, closed when it goes. */
+struct KeepState {
+    const shim_keep *keep;
+    void *state;
+    explicit KeepState(const shim_keep *k) : keep(k), state(k->open()) {}
+    ~KeepState()
+    {
+        if (state)
+            keep->close(state);
+    }
+    KeepState(const KeepState &) = delete;
+    KeepState &operator=(const KeepState &) = delete;
+};
+
+/* Every record of db (at revision rev), or what `keep` (may be null) makes of each; null
+ * when they exceed `limit` bytes or `cancel` is set. Throws what Xapian throws. */
+std::shared_ptr<Table> load_pass(Xapian::Database &db, Xapian::rev rev, size_t limit,
+                                 const shim_keep *keep, const std::atomic<bool> &cancel)
+{
+    std::unique_ptr<KeepState> ks;
+    if (keep) {
+        ks.reset(new KeepState(keep));
+        if (!ks->state)
+            return nullptr;
+    }
+    auto t = std::make_shared<Table>();
+    t->rev = rev;
+    t->kept = keep != nullptr;
+    t->off.assign(size_t(db.get_lastdocid()) + 2, 0);
+    size_t next = 1; // the first id whose start is not set yet
+    for (Xapian::PostingIterator it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
+        if (cancel.load(std::memory_order_relaxed))
+            return nullptr;
+        Xapian::docid d = *it;
+        std::string data = db.get_document(d, Xapian::DOC_ASSUME_VALID).get_data();
+        const void *p = data.data();
+        size_t n = data.size();
+        if (ks && ks->keep->keep(ks->state, data.data(), data.size(), &p, &n) != 0)
+            n = 0; // nothing held: its hits read the record from Xapian
+        if (t->bytes.size() + n > limit)
+            return nullptr;
+        for (; next <= d; next++)
+            t->off[next] = t->bytes.size();
+        t->bytes.append(static_cast<const char *>(p), n);
+    }
+    for (; next < t->off.size(); next++)
+        t->off[next] = t->bytes.size();
+    t->bytes.trim();
+    return t;
+}
+
+/* What to hold of the database at path, as of revision rev: what `keep` makes of every
+ * record when it fits in `limit`, else the records when they fit; null when they do not,
+ * the database is at another revision now, its ids are mostly holes, or `cancel` is set.
+ * Throws what Xapian throws. */
 std::shared_ptr<Table> load(const std::string &path, Xapian::rev rev, size_t limit,
-                            const std::atomic<bool> &cancel)
+                            const shim_keep *keep, const std::atomic<bool> &cancel)
 {
     Xapian::Database db(path);
     if (db.get_revision() != rev)
@@ -37,39 +105,23 @@ std::shared_ptr<Table> load(const std::string &path, Xapian::rev rev, size_t lim
     uint64_t last = db.get_lastdocid(), n = db.get_doccount();
     if (n == 0 || last > 2 * n + 1024)
         return nullptr; // a table by id would be mostly holes
-    auto t = std::make_shared<Table>();
-    t->rev = rev;
-    t->off.assign(size_t(last) + 2, 0);
-    t->bytes.reserve(reserve_for(path, limit));
-    size_t next = 1; // the first id whose start is not set yet
-    for (Xapian::PostingIterator it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
-        if (cancel.load(std::memory_order_relaxed))
-            return nullptr;
-        Xapian::docid d = *it;
-        std::string data = db.get_document(d, Xapian::DOC_ASSUME_VALID).get_data();
-        if (t->bytes.size() + data.size() > limit)
-            return nullptr;
-        for (; next <= d; next++)
-            t->off[next] = t->bytes.size();
-        t->bytes += data;
-    }
-    for (; next < t->off.size(); next++)
-        t->off[next] = t->bytes.size();
-    if (t->bytes.capacity() > t->bytes.size() + t->bytes.size() / 8)
-        t->bytes.shrink_to_fit();
-    return t;
+    std::shared_ptr<Table> t;
+    if (keep && (t = load_pass(db, rev, limit, keep, cancel)))
+        return t;
+    return load_pass(db, rev, limit, nullptr, cancel);
 }
 
 } // namespace
 
-void Preload::set_limit(size_t bytes)
+void Preload::set_limit(size_t bytes, const shim_keep *k)
 {
-    if (bytes != limit)
+    if (bytes != limit || k != keep) {
         stop(); // a thread loading with the old limit
+        table.reset(); // a larger limit may hold more, or bodies instead of records
+    }
     limit = bytes;
+    keep = k;
     failed = false; // a larger limit may succeed where a smaller one did not
-    if (table && table->bytes.size() > limit)
-        table.reset();
 }
 
 void Preload::stop()
@@ -121,10 +173,11 @@ std::shared_ptr<const Table> Preload::current(const std::string &path, Xapian::D
             return nullptr;
         auto sh = std::make_shared<Shared>();
         size_t lim = limit;
-        loader = std::thread([sh, path, rev, lim] {
+        const shim_keep *k = keep;
+        loader = std::thread([sh, path, rev, lim, k] {
             std::shared_ptr<Table> t;
             try {
-                t = load(path, rev, lim, sh->cancel);
+                t = load(path, rev, lim, k, sh->cancel);
             } catch (...) {
                 t.reset(); // the handle reads from Xapian, which reports any real error
             }

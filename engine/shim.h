@@ -137,16 +137,32 @@ typedef struct {
     shim_fetch fetch_data;      /* whose document data to fetch (shim_mset_data) */
 } shim_query;
 
-/* Keeps up to `bytes` of the database's stored records in memory, loaded on a thread of
- * the handle's own (engine/records.h): later searches with SHIM_DATA_ALL take their hits'
- * document data from there instead of from Xapian, with the same bytes. 0 (the default)
- * turns it off and frees them. A writable handle never uses them (db.c refuses to set a
- * limit on one). */
-trawl_status shim_set_preload(shim_db *s, size_t bytes);
-/* Waits for the handle's loading thread, if one is running, and returns the bytes of
- * records now held (0 when none); *served gets how many hits' records came from memory so
- * far. For tests. */
-size_t shim_preload_wait(shim_db *s, uint64_t *served);
+/* What a record preload holds of each record in place of the record itself, made on the
+ * loading thread (db.c gives the articles' bodies, inflated). open() makes a state for
+ * one load (NULL: out of memory, and nothing is derived); keep() turns record rec[0..len)
+ * into the bytes to hold, *out (borrowed from the state until its next call), returning
+ * 0, or non-zero when nothing is to be held for that record (its hits read it from Xapian,
+ * as without a preload); close() frees the state. Plain C functions: they never throw. */
+typedef struct {
+    void *(*open)(void);
+    int (*keep)(void *state, const void *rec, size_t len, const void **out, size_t *outlen);
+    void (*close)(void *state);
+} shim_keep;
+
+/* Keeps up to `bytes` of the database's records in memory, loaded on a thread of the
+ * handle's own (engine/records.h): later searches with SHIM_DATA_ALL take their hits' data
+ * from there instead of from Xapian. With `keep` (may be NULL; the struct must outlive the
+ * handle), what it makes of every record is held when that fits in `bytes`, and then hits
+ * whose summary value is not empty get it from shim_mset_kept instead of their data from
+ * shim_mset_data; else (or without `keep`) the records themselves are held when they fit,
+ * with the same bytes as Xapian's. 0 (the default) turns it off and frees them. A writable
+ * handle never uses them (db.c refuses to set a limit on one). */
+trawl_status shim_set_preload(shim_db *s, size_t bytes, const shim_keep *keep);
+/* Waits for the handle's loading thread, if one is running, and returns the bytes now
+ * held (0 when none); *served gets how many hits' data (or kept bytes) came from memory so
+ * far, *kept whether what is held is what shim_keep made rather than the records. For
+ * tests. */
+size_t shim_preload_wait(shim_db *s, uint64_t *served, int *kept);
 
 /* Runs a query and fetches every hit's summary value and, as q->fetch_data says, its
  * document data. */
@@ -158,6 +174,9 @@ double shim_mset_score(const shim_mset *m, size_t i);
 /* Hit i's document data: borrowed from the mset; NULL (and *len 0) when it was not
  * fetched. */
 const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len);
+/* What the preload's shim_keep made of hit i's record, borrowed from the mset; NULL (and
+ * *len 0) when hit i's data came otherwise (then shim_mset_data has it, if fetched). */
+const void *shim_mset_kept(const shim_mset *m, size_t i, size_t *len);
 /* Hit i's value in the query's summary_slot ("" when it has none): borrowed from the mset. */
 const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len);
 /* Hit i's unique term (starting with `prefix`), for messages; *out is the caller's, ""

@@ -140,17 +140,19 @@ trawl_status trawl_db_set_language(trawl_db *db, const char *language);
 /* The database's stemming language. Borrowed: valid until close. */
 const char *trawl_db_language(const trawl_db *db);
 
-/* Keeps the stored records (the compressed articles) of a read-only database in memory,
- * up to `max_bytes` of them, so that searches with snippets read each hit's record from
- * there instead of from the database files (a fifth of a snippet's cost on Reuters;
- * doc/snippets.md). The first search with snippets after this call starts a thread of the
- * handle's that reads every record of the database's current revision; until it is done,
- * and whenever the handle is at another revision (after trawl_db_reopen moved it, until
- * the next load is done), records are read from the files as before. A database whose
- * records exceed max_bytes is not loaded (nothing is held; check with `trawl stats`:
- * store_bytes). Results are the same either way. 0, the default, turns it off and frees
- * the records; `trawl serve` sets 64 MiB (--preload). Memory: about the database's
- * store_bytes. TRAWL_EINVAL for a writable handle. */
+/* Keeps the articles of a read-only database in memory, up to `max_bytes`, so that
+ * searches with snippets take each hit's body from there instead of reading its record
+ * from the database files and inflating it (about half a snippet's cost on Reuters;
+ * doc/snippets.md): every article's body, inflated, when together they fit; else the
+ * stored records, compressed, when they fit (hits then only inflate them). The first
+ * search with snippets after this call starts a thread of the handle's that reads every
+ * record of the database's current revision; until it is done, and whenever the handle is
+ * at another revision (after trawl_db_reopen moved it, until the next load is done),
+ * records are read from the files as before. A database whose records exceed max_bytes
+ * is not loaded (nothing is held; check with `trawl stats`: store_bytes). Results are the
+ * same either way. 0, the default, turns it off and frees what is held; `trawl serve`
+ * sets 64 MiB (--preload). Memory: the bodies' bytes (about 1.8 times store_bytes on
+ * Reuters), else store_bytes. TRAWL_EINVAL for a writable handle. */
 trawl_status trawl_db_set_preload(trawl_db *db, size_t max_bytes);
 
 /* What trawl_db_put did. */

@@ -124,7 +124,9 @@ struct shim_mset {
     std::vector<std::string> data;  // hit i's document data, when read from Xapian
     // hit i's data, from `data` or `records`; {nullptr, 0} when it was not fetched
     std::vector<std::pair<const char *, size_t>> record;
-    std::shared_ptr<const trawl_records::Table> records; // the preloaded records used
+    // what shim_keep made of hit i's data, from `records`; {nullptr, 0} when none
+    std::vector<std::pair<const char *, size_t>> kept;
+    std::shared_ptr<const trawl_records::Table> records; // the preload's table used
     std::vector<std::string> values; // each hit's summary value
     std::vector<double> scores;
     // What MSet::snippet looks for, gathered from the query at the first shim_mset_words.
@@ -353,7 +355,9 @@ bool fast_ineb2(const shim_db *s, const shim_query *q)
  * read, so neighbouring ids share branch blocks instead of reading them again (a hit's
  * data took 1.42 block reads in rank order on Reuters, 1.17 in id order: doc/snippets.md).
  * With every hit's data asked for (snippets) and the handle's records preloaded for its
- * revision (records.h), the data comes from memory instead. */
+ * revision (records.h), the data comes from memory instead; or, when the table holds what
+ * shim_keep made of the records, that comes instead of the data for hits whose summary
+ * value is not empty (the others need their record for their summary). */
 void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
 {
     size_t n = m->mset.size();
@@ -361,6 +365,7 @@ void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
     order.reserve(n);
     m->data.assign(n, std::string());
     m->record.assign(n, {nullptr, 0});
+    m->kept.assign(n, {nullptr, 0});
     m->values.assign(n, std::string());
     m->scores.clear();
     m->records.reset();
@@ -375,8 +380,12 @@ void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
         Xapian::Document doc = m->mset[Xapian::doccount(o.second)].get_document();
         m->values[o.second] = doc.get_value(q->summary_slot);
         bool fetch = q->fetch_data == SHIM_DATA_ALL || m->values[o.second].empty();
-        auto &rec = m->record[o.second];
-        if (fetch && m->records && m->records->get(o.first, &rec.first, &rec.second)) {
+        auto &rec = m->record[o.second], &kept = m->kept[o.second];
+        if (fetch && m->records && !m->records->kept &&
+            m->records->get(o.first, &rec.first, &rec.second)) {
+            s->preload_served++;
+        } else if (fetch && m->records && m->records->kept && !m->values[o.second].empty() &&
+                   m->records->get(o.first, &kept.first, &kept.second)) {
             s->preload_served++;
         } else if (fetch) {
             m->data[o.second] = doc.get_data();
@@ -595,23 +604,24 @@ trawl_status shim_reopen(shim_db *s, int *changed)
     }
 }
 
-trawl_status shim_set_preload(shim_db *s, size_t bytes)
+trawl_status shim_set_preload(shim_db *s, size_t bytes, const shim_keep *keep)
 {
     try {
-        s->preload.set_limit(bytes); // fetch_hits uses it for read-only handles only
+        s->preload.set_limit(bytes, keep); // fetch_hits uses it for read-only handles only
         return TRAWL_OK;
     } catch (...) {
         return fail(s);
     }
 }
 
-size_t shim_preload_wait(shim_db *s, uint64_t *served)
+size_t shim_preload_wait(shim_db *s, uint64_t *served, int *kept)
 {
     *served = s->preload_served;
     try {
         s->preload.wait();
     } catch (...) { // joining failed: nothing was taken
     }
+    *kept = s->preload.kept();
     return s->preload.held();
 }
 
@@ -817,6 +827,12 @@ const void *shim_mset_data(const shim_mset *m, size_t i, size_t *len)
 {
     *len = m->record[i].second;
     return m->record[i].first;
+}
+
+const void *shim_mset_kept(const shim_mset *m, size_t i, size_t *len)
+{
+    *len = m->kept[i].second;
+    return m->kept[i].first;
 }
 
 const void *shim_mset_value(const shim_mset *m, size_t i, size_t *len)

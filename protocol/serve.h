@@ -16,10 +16,10 @@ struct serve_options {
     size_t max_line;     /* longest request line in bytes (0: LINES_DEFAULT_MAX) */
     int in_fd;           /* requests come from here (normally 0) */
     int out_fd;          /* responses go here (normally 1), and nothing else */
-    size_t preload;      /* bytes of records to keep in memory (trawl_db_set_preload) */
+    size_t preload;      /* bytes of articles to keep in memory (trawl_db_set_preload) */
 };
 
-/* The default of --preload, in MiB: Reuters' records take 8.5 MiB. */
+/* The default of --preload, in MiB: Reuters' bodies take 15.5 MiB (its records 8.5). */
 #define SERVE_DEFAULT_PRELOAD_MIB 64
 /* Its largest value: 1 TiB (less where size_t cannot count that many bytes). */
 #define SERVE_MAX_PRELOAD_MIB (SIZE_MAX >> 20 < ((size_t)1 << 20) ? SIZE_MAX >> 20 : (size_t)1 << 20)
