@@ -2,9 +2,8 @@
  * records.cc: the record preload (records.h): a thread that reads every stored record of
  * one revision of a database into memory (or what shim_keep makes of each), and the
  * handle's side, which starts it, takes its table and drops the table when the handle's
- * revision moves. Part of the shim: no
- * C++ type or exception leaves it (the thread catches everything; a failure only means
- * the records keep coming from Xapian).
+ * revision moves. Part of the shim: no C++ type or exception leaves it (the thread
+ * catches everything; a failure only means the records keep coming from Xapian).
  */
 #include "records.h"
 
