@@ -3,8 +3,8 @@
  * transport: the input is a stream of request lines, split by the server's own bounded
  * line splitter (protocol/lines.c, limit FUZZ_MAX_LINE so the over-long path is reached),
  * each parsed by protocol/request.c and answered by protocol/dispatch.c against a small
- * real database (fuzz_db.c). Every response must be exactly one well-formed response in
- * the request's format. Built by tests/fuzz/local.mk as fuzz_request (with libFuzzer) and
+ * real database (fuzz_db.c), with the articles' bodies preloaded as `trawl serve` holds
+ * them. Every response must be exactly one well-formed response in the request's format. Built by tests/fuzz/local.mk as fuzz_request (with libFuzzer) and
  * replay_request (for `make check`).
  */
 #include "tests/fuzz/fuzz.h"
@@ -15,6 +15,7 @@
 #include "protocol/dispatch.h"
 #include "protocol/lines.h"
 #include "protocol/request.h"
+#include "protocol/serve.h"
 
 #define FUZZ_MAX_LINE 2048
 #define FUZZ_MAX_REQUESTS 32 /* answered per input; later lines are only split */
@@ -69,6 +70,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc, (void)argv;
     if (dispatch_init(&disp, fuzz_db_path()) != 0)
         fuzz_fail(__FILE__, __LINE__, "dispatch_init", "out of memory");
+    disp.preload = SERVE_DEFAULT_PRELOAD_MIB << 20; /* as trawl serve: bodies held in memory */
     ready = 1;
     return 0;
 }
