@@ -10,12 +10,13 @@
 #
 #   run-bench.sh TRAWL_BENCH TRAWL FTS5_INDEX FTS5_SERVE SHARED_DIR RESULTS_MD
 #
-# Both benchmarks run in $BENCH_ROUNDS rounds (default 3), each engine once a round
-# (alternating, so the two sides of a ratio ran close together in time); a query run is one
-# warm-up pass and $BENCH_RUNS (default 1) counted passes over the queries. Every figure
-# reported is the median of the rounds (trawl-bench median), so that a burst of another
-# guest's load during one run (a run of trawl's queries takes about a second) does not
-# decide it; the CPU time stolen by the hypervisor is reported beside them.
+# Indexing runs in $BENCH_ROUNDS rounds (default 3), queries in $BENCH_QUERY_ROUNDS (default
+# 5), each engine once a round (alternating, so the two sides of a ratio ran close together
+# in time); a query run is one warm-up pass and $BENCH_RUNS (default 1) counted passes over
+# the queries. Every figure reported is the median of the rounds (trawl-bench median), so
+# that a burst of another guest's load during one run (a run of trawl's queries takes about
+# a second) does not decide it; the CPU time stolen by the hypervisor is reported beside
+# them.
 # Skips with a message (exit 0) when SHARED_DIR has no corpus.
 set -u
 
@@ -23,6 +24,7 @@ bench=$1 trawl=$2 fts5_index=$3 fts5_serve=$4 shared=$5 results=$6
 invocation="$*"
 runs=${BENCH_RUNS:-1}
 rounds=${BENCH_ROUNDS:-3}
+qrounds=${BENCH_QUERY_ROUNDS:-5}
 corpus=$shared/corpora/reuters21578.jsonl.gz
 queries=$shared/bench/queries-reuters.txt
 if [ ! -f "$corpus" ] || [ ! -f "$queries" ]; then
@@ -93,24 +95,32 @@ queries_marked=$tmp/queries.txt
 query() { # query LABEL P SNIPPETS OUT -- SERVER...
     label=$1 p=$2 snippets=$3 out=$4
     shift 5
-    step "queries: $label, P=$p, snippet $snippets, round $r of $rounds"
+    step "queries: $label, P=$p, snippet $snippets, round $r of $qrounds"
     "$bench" query --db "$db" --queries "$queries_marked" --runs "$runs" --warmup 1 --limit 10 \
         --snippet "$snippets" --parallel "$p" --label "$label" --json -- "$@" > "$out" ||
         die "trawl-bench query ($label, P=$p)"
 }
-# Alternate the engines, and P = 1 with P = 2, so each side-by-side pair ran close together
-# in time (the machine may be shared, and its speed drifts), round after round; then take
-# each figure's median. (With every P = 1 round first, a drift between the two halves
-# moved the QPS ratio from 1.9 to 1.3 with the same binaries.)
+# Each round runs FTS5 at P = 1, trawl at P = 1, trawl at P = 2, FTS5 at P = 2, so that
+# every pair a ratio compares ran back to back (the machine may be shared, and its speed
+# drifts within seconds); then each figure's median over the rounds. (With every P = 1 run
+# before every P = 2 run, a drift between the two halves moved trawl's QPS ratio from 1.9
+# to 1.3 with the same binaries; with three rounds of trawl's P = 1 and P = 2 runs a
+# FTS5 run apart, the median ratio still ranged from 1.42 to 2.09.)
+trawl_run() {
+    db=$tmp/trawl.db
+    query trawl "$1" 200,0 "$tmp/q$1-trawl-$r.json" -- "$trawl" serve --db "$tmp/trawl.db"
+}
+fts5_run() {
+    db=$tmp/fts5.sqlite
+    query fts5 "$1" 200,0 "$tmp/q$1-fts5-$r.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
+}
 ticks_query=$(cpu_ticks)
 r=1
-while [ "$r" -le "$rounds" ]; do
-    for p in 1 2; do
-        db=$tmp/trawl.db
-        query trawl $p 200,0 "$tmp/q$p-trawl-$r.json" -- "$trawl" serve --db "$tmp/trawl.db"
-        db=$tmp/fts5.sqlite
-        query fts5 $p 200,0 "$tmp/q$p-fts5-$r.json" -- "$fts5_serve" --db "$tmp/fts5.sqlite"
-    done
+while [ "$r" -le "$qrounds" ]; do
+    fts5_run 1
+    trawl_run 1
+    trawl_run 2
+    fts5_run 2
     r=$((r + 1))
 done
 for p in 1 2; do
@@ -139,13 +149,18 @@ t_p99=$(get $p99 "$tmp/q1-trawl.json") f_p99=$(get $p99 "$tmp/q1-fts5.json")
 t_p50_0=$(get results/snippet=0/all/p50_us "$tmp/q1-trawl.json")
 # The QPS ratio of each round (its P = 1 and P = 2 runs ran back to back), then their median:
 # a drift of the machine's speed between rounds moves both QPS of a round alike.
-qps_ratio() { # qps_ratio ENGINE
+qps_ratios() { # qps_ratios ENGINE: each round's, in the order of the rounds
     k=1
-    while [ "$k" -le "$rounds" ]; do
+    while [ "$k" -le "$qrounds" ]; do
         ratio "$(get qps "$tmp/q2-$1-$k.json")" "$(get qps "$tmp/q1-$1-$k.json")"
         k=$((k + 1))
-    done | sort -g | awk '{ v[NR] = $1 } END { print NR ? (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) : 0 }'
+    done
 }
+qps_ratio() { # qps_ratio ENGINE: the median of qps_ratios
+    qps_ratios "$1" | sort -g |
+        awk '{ v[NR] = $1 } END { print NR ? (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) : 0 }'
+}
+listed() { awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 }'; } # one line: a, b, c
 t_qps_ratio=$(qps_ratio trawl) f_qps_ratio=$(qps_ratio fts5)
 t_idx=$(get wall_s "$tmp/index-trawl.json") f_idx=$(get wall_s "$tmp/index-fts5.json")
 t_idx_j2=$(get wall_s "$tmp/index-trawl-j2.json")
@@ -174,9 +189,10 @@ section=$tmp/section.md
     echo "\`trawl-bench query --queries ../shared/bench/queries-reuters.txt --runs $runs --warmup 1 --limit 10"
     echo "--snippet 200,0 --parallel 1\` then \`--parallel 2\`, with the server after \`--\`"
     echo "(\`trawl serve --db DB\`, \`fts5-serve --db DB\`). Indexing and queries each run in"
-    echo "$rounds rounds that alternate the engines (and, for queries, P=1 and P=2 within each"
-    echo "round); every figure is the median of the rounds (\`trawl-bench median\`), the QPS"
-    echo "ratio the median of the rounds' own ratios."
+    echo "rounds that alternate the engines ($rounds for indexing; $qrounds for queries, each round"
+    echo "FTS5 at P=1, trawl at P=1, trawl at P=2, FTS5 at P=2, so that the two sides of every"
+    echo "ratio ran back to back); every figure is the median of the rounds (\`trawl-bench"
+    echo "median\`), the QPS ratio the median of the rounds' own ratios."
     echo "Times in µs unless named otherwise;"
     echo "the last column is trawl/FTS5. Query kinds: partial = a plain query whose last word"
     echo "appears nowhere in the corpus (only its prefix expansion matches); terms, phrase,"
@@ -197,8 +213,9 @@ section=$tmp/section.md
     target "trawl store / stored article text" "$t_store" "<=" 0.43
     target "trawl startup to first ping (ms)" "$t_start" "<=" 10
     echo
-    echo "For reference, FTS5's own QPS at P=2 / P=1 in the same rounds (what the second core"
-    echo "gave a server whose time is nearly all its own CPU): $(awk -v v="$f_qps_ratio" 'BEGIN { printf "%.3f", v }')."
+    echo "The rounds' QPS ratios P=2 / P=1, in order: trawl $(qps_ratios trawl | listed); FTS5"
+    echo "$(qps_ratios fts5 | listed). For reference, FTS5's median, $(awk -v v="$f_qps_ratio" 'BEGIN { printf "%.3f", v }'), is what the"
+    echo "machine's second core gave a server whose time is nearly all its own CPU."
     echo
     echo "### Indexing, default (one job: \`trawl index --db DB CORPUS\`)"
     echo
