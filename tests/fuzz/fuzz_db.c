@@ -6,12 +6,12 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/tmpdir.h"
 #include "trawl.h"
 
 void fuzz_fail(const char *file, int line, const char *cond, const char *what)
@@ -41,16 +41,9 @@ static const char *const articles[] = {
 
 static char dbdir[256];
 
-static int unlink_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static void remove_db(void)
 {
-    if (dbdir[0])
-        nftw(dbdir, unlink_one, 16, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(dbdir);
 }
 
 static void die(const char *what, const char *msg)
@@ -88,10 +81,10 @@ const char *fuzz_db_path(void)
 {
     if (dbdir[0])
         return dbdir;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dbdir, sizeof dbdir, "%s/trawl-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dbdir))
-        die(dbdir, "mkdtemp failed");
+    if (tmpdir_make(dbdir, sizeof dbdir, "fuzz") < 0) {
+        dbdir[0] = '\0'; /* nothing to remove */
+        die("a temporary directory", "see above");
+    }
     atexit(remove_db);
     trawl_db *db = NULL;
     char *msg = NULL;

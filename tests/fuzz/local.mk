@@ -10,7 +10,7 @@
 #    each for FUZZ_SECONDS (default 60) from a copy of its seeds; see run-fuzz.sh.
 
 fuzz_targets = request text_command jsonl text store tokens
-fuzz_common = %reldir%/fuzz.h %reldir%/fuzz_db.c
+fuzz_common = %reldir%/fuzz.h %reldir%/fuzz_db.c tests/tmpdir.c tests/tmpdir.h
 fuzz_replay_cppflags = $(AM_CPPFLAGS) -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
 
 fuzz_replays = \
