@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "article.h"
+#include "db_debug.h"
+#include "prepare.h"
 #include "shim.h"
 #include "store.h"
 #include "trawl.h"
@@ -630,6 +632,51 @@ static void test_corrupt_record(void **state)
     trawl_db_close(db);
 }
 
+/* A damaged record with an intact hit summary, searched with snippets through a handle
+ * that preloads: the loading thread holds nothing for it (and does not fail on it), and
+ * every search with snippets that reaches it, before and after the load, fails naming it,
+ * while the intact article's snippets come from memory. */
+static void test_corrupt_record_preloaded(void **state)
+{
+    struct fix *f = *state;
+    trawl_db *db = open_or_fail(f->path, TRAWL_DB_WRITABLE);
+    trawl_results *res = NULL;
+    trawl_query bad = {.query = "damaged", .snippet_chars = 100, .limit = 10};
+    trawl_query good = {.query = "intact", .snippet_chars = 100, .limit = 10};
+    const char *fields[SUMMARY_FIELDS] = {"bad-record", "A title", ""};
+    unsigned char *rec = NULL, *sum = NULL;
+    size_t reclen = 0, sumlen = 0;
+    uint64_t served = 0;
+    int bodies = 0;
+
+    put_json(db, "{\"id\":\"fine\",\"title\":\"t\",\"body\":\"an intact body\"}",
+             TRAWL_PUT_ADDED);
+    trawl_db_close(db);
+    assert_int_equal(store_encode("{\"id\":\"bad-record\"}", 19, &rec, &reclen), TRAWL_OK);
+    assert_int_equal(store_summary_encode(fields, SUMMARY_FIELDS, &sum, &sumlen), TRAWL_OK);
+    write_raw_summary(f->path, "bad-record", rec, reclen - 1, sum, sumlen); /* truncated */
+    free(rec);
+    free(sum);
+
+    db = open_or_fail(f->path, TRAWL_DB_READONLY);
+    assert_int_equal(trawl_db_set_preload(db, 1 << 20), TRAWL_OK);
+    for (int round = 0; round < 2; round++) { /* round 0 starts the load, round 1 after it */
+        assert_int_equal(trawl_db_search(db, &bad, &res), TRAWL_ECORRUPT);
+        assert_null(res);
+        if (!strstr(trawl_db_errmsg(db), "bad-record"))
+            fail_msg("round %d: %s", round, trawl_db_errmsg(db));
+        assert_true(db_preload_wait(db, &served, &bodies) > 0);
+        assert_int_equal(bodies, 1);
+    }
+    assert_int_equal(trawl_db_search(db, &good, &res), TRAWL_OK);
+    assert_int_equal(trawl_results_count(res), 1);
+    assert_non_null(strstr(trawl_results_hit(res, 0)->snippet, "intact"));
+    trawl_results_free(res);
+    db_preload_wait(db, &served, &bodies);
+    assert_int_equal(served, 1);
+    trawl_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -647,6 +694,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_version1_article, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_placement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_summary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_record_preloaded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
