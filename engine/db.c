@@ -576,6 +576,11 @@ trawl_status trawl_db_reopen(trawl_db *db, int *changed)
 /* The preload's shim_keep: each article's body, inflated, for its snippets, instead of
  * the record (a version 2 record with a body; other records are held as nothing, and their
  * hits inflate them as before). Runs on the loading thread, with a decoder of its own. */
+static size_t keep_bound(const void *rec, size_t len)
+{
+    return store_tail_length(rec, len); /* keep_body's strnlen can only shorten it */
+}
+
 static void *keep_open(void)
 {
     store_decoder *dec;
@@ -599,7 +604,7 @@ static void keep_close(void *state)
     store_decoder_free(state);
 }
 
-static const shim_keep keep_bodies = {keep_open, keep_body, keep_close};
+static const shim_keep keep_bodies = {keep_bound, keep_open, keep_body, keep_close};
 
 trawl_status trawl_db_set_preload(trawl_db *db, size_t max_bytes)
 {

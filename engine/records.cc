@@ -91,10 +91,40 @@ std::shared_ptr<Table> load_pass(Xapian::Database &db, Xapian::rev rev, size_t l
     return t;
 }
 
+/* Adds n to sum (at most limit) when the total stays within limit; returns whether it did. */
+bool add_within(size_t &sum, size_t n, size_t limit)
+{
+    if (n > limit - sum)
+        return false;
+    sum += n;
+    return true;
+}
+
+/* Whether what `keep` would make of every record of db (by keep->bound) fits in `limit`,
+ * and whether the records themselves do: one pass over the records that makes nothing,
+ * ended as soon as neither fits (or `cancel` is set). Throws what Xapian throws. */
+void measure(Xapian::Database &db, size_t limit, const shim_keep *keep,
+             const std::atomic<bool> &cancel, bool *kept_fits, bool *raw_fits)
+{
+    size_t kept = 0, raw = 0;
+    *kept_fits = *raw_fits = true;
+    for (Xapian::PostingIterator it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
+        if (cancel.load(std::memory_order_relaxed))
+            return;
+        std::string data = db.get_document(*it, Xapian::DOC_ASSUME_VALID).get_data();
+        if (*kept_fits)
+            *kept_fits = add_within(kept, keep->bound(data.data(), data.size()), limit);
+        if (*raw_fits)
+            *raw_fits = add_within(raw, data.size(), limit);
+        if (!*kept_fits && !*raw_fits)
+            return;
+    }
+}
+
 /* What to hold of the database at path, as of revision rev: what `keep` makes of every
- * record when it fits in `limit`, else the records when they fit; null when they do not,
- * the database is at another revision now, its ids are mostly holes, or `cancel` is set.
- * Throws what Xapian throws. */
+ * record when it fits in `limit` (found before anything is made), else the records when
+ * they fit; null when they do not, the database is at another revision now, its ids are
+ * mostly holes, or `cancel` is set. Throws what Xapian throws. */
 std::shared_ptr<Table> load(const std::string &path, Xapian::rev rev, size_t limit,
                             const shim_keep *keep, const std::atomic<bool> &cancel)
 {
@@ -104,9 +134,15 @@ std::shared_ptr<Table> load(const std::string &path, Xapian::rev rev, size_t lim
     uint64_t last = db.get_lastdocid(), n = db.get_doccount();
     if (n == 0 || last > 2 * n + 1024)
         return nullptr; // a table by id would be mostly holes
-    std::shared_ptr<Table> t;
-    if (keep && (t = load_pass(db, rev, limit, keep, cancel)))
-        return t;
+    if (keep) {
+        bool kept_fits, raw_fits;
+        measure(db, limit, keep, cancel, &kept_fits, &raw_fits);
+        std::shared_ptr<Table> t;
+        if (kept_fits && (t = load_pass(db, rev, limit, keep, cancel)))
+            return t;
+        if (!raw_fits || cancel.load(std::memory_order_relaxed))
+            return nullptr;
+    }
     return load_pass(db, rev, limit, nullptr, cancel);
 }
 

@@ -138,12 +138,15 @@ typedef struct {
 } shim_query;
 
 /* What a record preload holds of each record in place of the record itself, made on the
- * loading thread (db.c gives the articles' bodies, inflated). open() makes a state for
- * one load (NULL: out of memory, and nothing is derived); keep() turns record rec[0..len)
- * into the bytes to hold, *out (borrowed from the state until its next call), returning
- * 0, or non-zero when nothing is to be held for that record (its hits read it from Xapian,
- * as without a preload); close() frees the state. Plain C functions: they never throw. */
+ * loading thread (db.c gives the articles' bodies, inflated). bound() says cheaply (from
+ * the record's header, say) at least how many bytes keep() would make of record
+ * rec[0..len), so that nothing is made when it would not all fit; open() makes a state for
+ * one load (NULL: out of memory, and nothing is derived); keep() turns the record into the
+ * bytes to hold, *out (borrowed from the state until its next call), returning 0, or
+ * non-zero when nothing is to be held for that record (its hits read it from Xapian, as
+ * without a preload); close() frees the state. Plain C functions: they never throw. */
 typedef struct {
+    size_t (*bound)(const void *rec, size_t len);
     void *(*open)(void);
     int (*keep)(void *state, const void *rec, size_t len, const void **out, size_t *outlen);
     void (*close)(void *state);

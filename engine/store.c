@@ -613,6 +613,12 @@ size_t store_text_length(const unsigned char *rec, size_t len)
     return parse_header(rec, len, &h) == 0 ? h.textlen : 0;
 }
 
+size_t store_tail_length(const unsigned char *rec, size_t len)
+{
+    struct header h;
+    return parse_header(rec, len, &h) == 0 ? h.taillen : 0;
+}
+
 /* ---- the hit summary ---------------------------------------------------------------- */
 
 trawl_status store_summary_encode(const char *const *fields, size_t n, unsigned char **out,

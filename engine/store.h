@@ -81,6 +81,11 @@ trawl_status store_decode(const unsigned char *rec, size_t len, char **text, siz
  * header is damaged. Used to keep the raw-text statistic up to date on replace/delete. */
 size_t store_text_length(const unsigned char *rec, size_t len);
 
+/* The tail length recorded in a version 2 record's header, without inflating it; 0 for a
+ * version 1 record or a damaged header. Used to tell whether the articles' bodies would fit
+ * in memory before inflating any (the record preload). */
+size_t store_tail_length(const unsigned char *rec, size_t len);
+
 /* Encodes n strings (a NULL one counts as "") into a hit summary. On success *out (caller
  * frees) holds *outlen bytes. TRAWL_EINVAL, TRAWL_ETOOLARGE, TRAWL_ENOMEM. */
 trawl_status store_summary_encode(const char *const *fields, size_t n, unsigned char **out,

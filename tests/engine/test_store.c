@@ -202,6 +202,7 @@ static void test_bad_arguments(void **state)
     assert_int_equal(store_decode((const unsigned char *)"x", 1, &text, NULL), TRAWL_EINVAL);
     assert_int_equal(store_decode(NULL, 0, &text, &textlen), TRAWL_ECORRUPT);
     assert_int_equal(store_text_length(NULL, 10), 0);
+    assert_int_equal(store_tail_length(NULL, 10), 0);
 }
 
 /* The header: version 1, the default dictionary, varint length, 4 CRC bytes. */
@@ -649,7 +650,8 @@ static void check_decoder(store_decoder *dec, const unsigned char *rec, size_t r
 }
 
 /* Version 2 round trips: every tail length from 0 to the whole text, read back by the
- * decoder (with the tail) and by store_decode and store_text_length (whole text). */
+ * decoder (with the tail), by store_decode and store_text_length (whole text) and by
+ * store_tail_length (the tail). */
 static void test_split_roundtrip(void **state)
 {
     (void)state;
@@ -664,6 +666,8 @@ static void test_split_roundtrip(void **state)
         check_decoder(dec, rec, reclen, json_text, len, tail, TRAWL_OK, "tail", tail);
         assert_decodes_to(rec, reclen, json_text, len);
         assert_int_equal(store_text_length(rec, reclen), len);
+        assert_int_equal(store_tail_length(rec, reclen), tail);
+        assert_int_equal(store_tail_length(rec, 3), 0); /* a header cut short */
         free(rec);
     }
     /* an empty text, and a long one whose tail needs a 3-byte length */
@@ -674,6 +678,9 @@ static void test_split_roundtrip(void **state)
     char *big = make_text(300000, 7);
     rec = encode_split_ok(enc, big, 300000, 200000, &reclen);
     check_decoder(dec, rec, reclen, big, 300000, 200000, TRAWL_OK, "big", 0);
+    assert_int_equal(store_tail_length(rec, reclen), 200000);
+    rec[0] = 1; /* read as version 1: no tail */
+    assert_int_equal(store_tail_length(rec, reclen), 0);
     free(rec);
     free(big);
     /* bad arguments */
