@@ -8,8 +8,9 @@
  *
  * What is held: given a shim_keep (db.c's gives each article's body, inflated), what it
  * makes of every record, when all of that fits in the limit; else the records themselves,
- * when they fit; else nothing. (Inflating a record was the largest part of a snippet's
- * cost once the record was in memory: doc/snippets.md.)
+ * when they fit; else nothing. A first pass over the records, which makes nothing, tells
+ * which (by shim_keep's bound), so that nothing is made in vain. (Inflating a record was
+ * the largest part of a snippet's cost once the record was in memory: doc/snippets.md.)
  *
  * A table holds one database revision and is used only while the handle is at that
  * revision: after a reopen that moves it, the old table is dropped and a new one loaded in
