@@ -189,8 +189,8 @@ trawl_status shim_mset_term(shim_db *s, const shim_mset *m, size_t i, const char
 /* Reads text[0..len) into words as MSet::snippet's tokeniser reads it (Xapian's rules
  * for word characters, infixes as in "don't", "AT&T" and "1,000", acronyms as "U.S.",
  * suffixes as "C++"; no CJK n-grams) into out->toks[0..out->ntoks) (grown with realloc,
- * the caller's; for snippet_make_scanned), marking each with what it matches as MSet::snippet matches it: the word
- * itself a query term, or its stem (with the memo stemmer) a stemmed "Z" term, or a
+ * the caller's; for snippet_make_scanned), marking each with what it matches as
+ * MSet::snippet matches it: the word itself a query term, or its stem (with the memo stemmer) a stemmed "Z" term, or a
  * wildcard's prefix, or it ends a phrase of the query. A word that does not start the
  * way a match of a sought word must (for a stem: with the stem but its last letter) is
  * not stemmed: it cannot match. *weights (n of them, borrowed

@@ -380,12 +380,12 @@ void fetch_hits(shim_db *s, const shim_query *q, shim_mset *m)
         Xapian::Document doc = m->mset[Xapian::doccount(o.second)].get_document();
         m->values[o.second] = doc.get_value(q->summary_slot);
         bool fetch = q->fetch_data == SHIM_DATA_ALL || m->values[o.second].empty();
-        auto &rec = m->record[o.second], &kept = m->kept[o.second];
-        if (fetch && m->records && !m->records->kept &&
-            m->records->get(o.first, &rec.first, &rec.second)) {
-            s->preload_served++;
-        } else if (fetch && m->records && m->records->kept && !m->values[o.second].empty() &&
-                   m->records->get(o.first, &kept.first, &kept.second)) {
+        auto &rec = m->record[o.second];
+        const trawl_records::Table *table = m->records.get();
+        // kept bytes stand in for the record only where the summary needs no record
+        bool held = fetch && table && (!table->kept || !m->values[o.second].empty());
+        auto &slot = held && table->kept ? m->kept[o.second] : rec;
+        if (held && table->get(o.first, &slot.first, &slot.second)) {
             s->preload_served++;
         } else if (fetch) {
             m->data[o.second] = doc.get_data();
@@ -1445,6 +1445,14 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
         const bool *first_byte = m->first_byte;
         snippet_tok *toks = out->toks;
         size_t nw = 0, cap = out->captoks;
+        auto push = [&](snippet_tok tok) __attribute__((always_inline)) {
+            if (nw == cap) {
+                grow_toks(out);
+                toks = out->toks;
+                cap = out->captoks;
+            }
+            toks[nw++] = tok;
+        };
         auto emit = [&](const token &t) __attribute__((always_inline)) {
             size_t first = 0, p = SNIPPET_NO_PROBE;
             bool have_w = false; // w holds the word's term
@@ -1465,14 +1473,9 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
                 else
                     have_w = false;
             }
-            if (nw == cap) {
-                grow_toks(out);
-                toks = out->toks;
-                cap = out->captoks;
-            }
-            toks[nw++] = p == SNIPPET_NO_PROBE
-                             ? snippet_tok{uint32_t(t.end), 0, SNIPPET_NO_MATCH, 0}
-                             : snippet_tok{uint32_t(t.end), 0, uint32_t(p), uint32_t(first + 1)};
+            push(p == SNIPPET_NO_PROBE
+                     ? snippet_tok{uint32_t(t.end), 0, SNIPPET_NO_MATCH, 0}
+                     : snippet_tok{uint32_t(t.end), 0, uint32_t(p), uint32_t(first + 1)});
             if (keep) {
                 if (!have_w)
                     w.clear();
@@ -1489,12 +1492,7 @@ trawl_status shim_mset_words(shim_db *s, const shim_mset *cm, const char *text, 
         auto emit_plain = [&](size_t b, size_t e) __attribute__((always_inline)) {
             if (!plain_fast || first_byte[static_cast<unsigned char>(text[b])])
                 return emit(token{b, e, e, false});
-            if (nw == cap) {
-                grow_toks(out);
-                toks = out->toks;
-                cap = out->captoks;
-            }
-            toks[nw++] = snippet_tok{uint32_t(e), 0, SNIPPET_NO_MATCH, 0};
+            push(snippet_tok{uint32_t(e), 0, SNIPPET_NO_MATCH, 0});
             return true;
         };
         scan_tokens(text, len, &out->masks, emit, emit_plain);
